@@ -1,0 +1,2 @@
+/* addr.c - placeholder until the module lands */
+typedef int tmx_placeholder_addr;

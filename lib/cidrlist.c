@@ -1,0 +1,2 @@
+/* cidrlist.c - placeholder until the module lands */
+typedef int tmx_placeholder_cidrlist;

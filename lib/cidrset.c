@@ -1,0 +1,2 @@
+/* cidrset.c - placeholder until the module lands */
+typedef int tmx_placeholder_cidrset;

@@ -1,0 +1,2 @@
+/* cidrtab.c - placeholder until the module lands */
+typedef int tmx_placeholder_cidrtab;

@@ -1,0 +1,2 @@
+/* proxy.c - placeholder until the module lands */
+typedef int tmx_placeholder_proxy;

@@ -1,0 +1,2 @@
+/* proxy_encode.c - placeholder until the module lands */
+typedef int tmx_placeholder_proxy_encode;

@@ -1,0 +1,2 @@
+/* proxy_io.c - placeholder until the module lands */
+typedef int tmx_placeholder_proxy_io;

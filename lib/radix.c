@@ -1,0 +1,2 @@
+/* radix.c - placeholder until the module lands */
+typedef int tmx_placeholder_radix;

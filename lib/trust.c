@@ -1,0 +1,2 @@
+/* trust.c - placeholder until the module lands */
+typedef int tmx_placeholder_trust;

@@ -1,0 +1,43 @@
+/*
+ * tmx-test.h - the smallest harness that serves table-driven tests: checks
+ * count failures and name file:line, main returns non-zero if any failed.
+ */
+#ifndef TMX_TEST_H
+#define TMX_TEST_H
+
+#include <stdio.h>
+#include <string.h>
+
+static int tmx_test_failures;
+static int tmx_test_checks;
+
+#define TMX_CHECK(cond) do { \
+	tmx_test_checks++; \
+	if (!(cond)) { \
+		tmx_test_failures++; \
+		fprintf(stderr, "%s:%d: check failed: %s\n", \
+			__FILE__, __LINE__, #cond); \
+	} \
+} while (0)
+
+/* TMX_CHECKF - a check with a printf-style note (the table row's name) */
+#define TMX_CHECKF(cond, ...) do { \
+	tmx_test_checks++; \
+	if (!(cond)) { \
+		tmx_test_failures++; \
+		fprintf(stderr, "%s:%d: check failed: %s: ", \
+			__FILE__, __LINE__, #cond); \
+		fprintf(stderr, __VA_ARGS__); \
+		fputc('\n', stderr); \
+	} \
+} while (0)
+
+#define TMX_CHECK_STR(a, b) TMX_CHECKF((a) != NULL && strcmp((a), (b)) == 0, \
+	"\"%s\" != \"%s\"", (a) ? (a) : "(null)", (b))
+
+/* TMX_TEST_END - summary line and exit status for main() */
+#define TMX_TEST_END() ( \
+	fprintf(stderr, "%d checks, %d failed\n", tmx_test_checks, \
+		tmx_test_failures), tmx_test_failures ? 1 : 0)
+
+#endif

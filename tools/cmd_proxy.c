@@ -1,0 +1,2 @@
+/* cmd_proxy.c - placeholder until the module lands */
+typedef int tmx_placeholder_cmd_proxy;

@@ -1,0 +1,2 @@
+/* json.c - placeholder until the module lands */
+typedef int tmx_placeholder_json;

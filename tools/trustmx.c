@@ -1,0 +1,2 @@
+#include "commands.h"
+int main(void) { return 1; }
