@@ -1,12 +1,15 @@
 /*
- * commands.h - the subcommands of trustmx(1); each takes the arguments
- * after its own name (argv[0] is the subcommand word) and returns the
- * process exit status.
+ * commands.h - the subcommands of trustmx(1). Each takes the arguments
+ * from its own name on (argv[0] is "proxy", "cidr", ...) and returns the
+ * process exit status. trustmx.c dispatches on the first two words.
  */
 #ifndef TRUSTMX_COMMANDS_H
 #define TRUSTMX_COMMANDS_H
 
-int cmd_proxy(int argc, char **argv);	/* trustmx proxy decode|encode|accept */
-int cmd_cidr(int argc, char **argv);	/* trustmx cidr lookup */
+int cmd_proxy(int argc, char **argv);		/* proxy decode|encode|accept */
+int cmd_cidr(int argc, char **argv);		/* cidr lookup TABLE */
+int cmd_list(int argc, char **argv);		/* list show NAME | list export OUT */
+int cmd_spf_expand(int argc, char **argv);	/* spf expand DOMAIN */
+int cmd_spf_check(int argc, char **argv);	/* spf check --ip --helo --from */
 
 #endif

@@ -1,0 +1,2 @@
+/* common/dns.c - placeholder until the module lands */
+typedef int tmx_placeholder_dns;

@@ -1,0 +1,2 @@
+/* milter/spf_record.c - placeholder until the module lands */
+typedef int tmx_placeholder_spf_record;
