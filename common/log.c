@@ -1,2 +1,216 @@
-/* common/log.c - placeholder until the module lands */
-typedef int tmx_placeholder_log;
+/*
+ * log.c - syslog or stderr logging shared by the daemons and trustmx(1).
+ * A message is formatted into one buffer and written with one call, so
+ * lines from different threads never interleave.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define LOG_LINE_MAX	2048
+
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static char log_name[64] = "trustmx";	/* openlog keeps the pointer */
+static int log_foreground = 1;
+static int log_verbose;
+
+static const struct {
+	const char *name;
+	int facility;
+} log_facilities[] = {
+	{ "mail", LOG_MAIL },
+	{ "daemon", LOG_DAEMON },
+	{ "user", LOG_USER },
+	{ "local0", LOG_LOCAL0 },
+	{ "local1", LOG_LOCAL1 },
+	{ "local2", LOG_LOCAL2 },
+	{ "local3", LOG_LOCAL3 },
+	{ "local4", LOG_LOCAL4 },
+	{ "local5", LOG_LOCAL5 },
+	{ "local6", LOG_LOCAL6 },
+	{ "local7", LOG_LOCAL7 },
+};
+
+/* log_facility - map a facility name to its LOG_* value */
+int
+log_facility(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(log_facilities) / sizeof(log_facilities[0]); i++)
+		if (strcasecmp(name, log_facilities[i].name) == 0)
+			return log_facilities[i].facility;
+	return -1;
+}
+
+/* log_init - choose the destination, ident and facility */
+void
+log_init(const char *name, int foreground, const char *facility)
+{
+	int fac = facility ? log_facility(facility) : LOG_MAIL;
+
+	if (fac < 0)
+		fac = LOG_MAIL;
+	pthread_mutex_lock(&log_lock);
+	if (!log_foreground)
+		closelog();
+	if (name != NULL)
+		snprintf(log_name, sizeof(log_name), "%s", name);
+	log_foreground = foreground;
+	if (!foreground)
+		openlog(log_name, LOG_PID | LOG_NDELAY, fac);
+	pthread_mutex_unlock(&log_lock);
+}
+
+/* log_setverbose - enable or disable log_debug */
+void
+log_setverbose(int verbose)
+{
+	__atomic_store_n(&log_verbose, verbose, __ATOMIC_RELAXED);
+}
+
+/* log_getverbose - is log_debug enabled */
+int
+log_getverbose(void)
+{
+	return __atomic_load_n(&log_verbose, __ATOMIC_RELAXED);
+}
+
+/* vlog - format "prefix: message" and send it where log_init said */
+void
+vlog(int priority, const char *prefix, const char *fmt, va_list ap)
+{
+	char msg[LOG_LINE_MAX];
+	char line[LOG_LINE_MAX + 128];
+	int n;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	pthread_mutex_lock(&log_lock);
+	if (log_foreground) {
+		n = snprintf(line, sizeof(line), "%s: %s%s%s\n", log_name,
+			     prefix ? prefix : "", prefix ? ": " : "", msg);
+		if (n > (int)sizeof(line) - 1)
+			n = sizeof(line) - 1;
+		if (write(STDERR_FILENO, line, n) < 0) {
+			/* nowhere left to report it */
+		}
+	} else {
+		syslog(priority, "%s%s%s", prefix ? prefix : "",
+		       prefix ? ": " : "", msg);
+	}
+	pthread_mutex_unlock(&log_lock);
+}
+
+/* log_info - an informational message */
+void
+log_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_INFO, NULL, fmt, ap);
+	va_end(ap);
+}
+
+/* log_notice - a noteworthy but normal event */
+void
+log_notice(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_NOTICE, NULL, fmt, ap);
+	va_end(ap);
+}
+
+/* log_emit - vlog with variadic arguments */
+static void __attribute__((format(printf, 3, 4)))
+log_emit(int priority, const char *prefix, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(priority, prefix, fmt, ap);
+	va_end(ap);
+}
+
+/* log_verrno - log fmt followed by ": strerror(saved errno)" */
+static void __attribute__((format(printf, 4, 0)))
+log_verrno(int priority, const char *prefix, int saved, const char *fmt,
+	   va_list ap)
+{
+	char msg[LOG_LINE_MAX];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	log_emit(priority, prefix, "%s: %s", msg, strerror(saved));
+}
+
+/* log_warn - a warning with the current errno explained */
+void
+log_warn(const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_verrno(LOG_WARNING, "warning", saved, fmt, ap);
+	va_end(ap);
+	errno = saved;
+}
+
+/* log_warnx - a warning without errno */
+void
+log_warnx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_WARNING, "warning", fmt, ap);
+	va_end(ap);
+}
+
+/* log_debug - a message for -v only */
+void
+log_debug(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!log_getverbose())
+		return;
+	va_start(ap, fmt);
+	vlog(LOG_DEBUG, NULL, fmt, ap);
+	va_end(ap);
+}
+
+/* fatal - log with errno and exit */
+void
+fatal(const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_verrno(LOG_CRIT, "fatal", saved, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+/* fatalx - log and exit */
+void
+fatalx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_CRIT, "fatal", fmt, ap);
+	va_end(ap);
+	exit(1);
+}

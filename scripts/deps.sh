@@ -1,0 +1,30 @@
+# deps.sh - sourced by scripts/test.sh and scripts/demo.sh: install the
+# Debian packages a step needs, only those missing. Postfix is preseeded
+# "No configuration": the tests and the demo run their own instances.
+
+# tmx_deps PKG... - apt-get install whatever of PKG... is not installed
+tmx_deps() {
+	missing=""
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+			missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	if [ "$(id -u)" != 0 ]; then
+		echo "missing Debian packages:$missing (run as root to install them)" >&2
+		return 1
+	fi
+	echo "installing:$missing"
+	echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+	apt-get update -qq >/dev/null || true
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
+}
+
+# Build: compiler, meson, and the libraries the daemons link.
+TMX_BUILD_DEPS="gcc libc6-dev meson ninja-build pkg-config libmilter-dev
+	libspf2-dev libopendmarc-dev libopendkim-dev publicsuffix"
+# Real-stack tests and the demo: the actual peers, started by the tests.
+TMX_STACK_DEPS="postfix haproxy swaks dnsmasq-base iproute2 util-linux
+	openssl jq python3 python3-yaml opendkim-tools procps"
+# Sanitizers and fuzzing.
+TMX_FUZZ_DEPS="clang libclang-rt-14-dev valgrind"

@@ -1,0 +1,54 @@
+#!/bin/bash
+# test.sh - the project's whole test run, as the README and CI call it:
+# install what is missing, then build and run every meson test three ways:
+#   1. release-like build with -Werror: unit, build, fuzz-replay, integration
+#   2. the same suite under -Db_sanitize=address,undefined
+#   3. libFuzzer targets (clang), each fuzzed for $TMX_FUZZ_SECONDS seconds
+# Ends with one line "N passed, N failed, N skipped" from meson's test logs
+# and exits non-zero on any failure. Run as root (namespaces, Postfix).
+set -u
+cd "$(dirname "$0")/.."
+top=$PWD
+. scripts/deps.sh
+tmx_deps $TMX_BUILD_DEPS $TMX_STACK_DEPS $TMX_FUZZ_DEPS || exit 1
+
+out=${TMX_BUILD_ROOT:-$top/build-test}
+fuzz_seconds=${TMX_FUZZ_SECONDS:-30}
+mkdir -p "$out"
+
+# run_suite NAME MESON-OPTIONS... - configure, build, test one variant
+run_suite() {
+	name=$1
+	shift
+	dir=$out/$name
+	echo "== $name: meson setup $*"
+	if [ -d "$dir/meson-private" ]; then
+		meson setup --reconfigure "$dir" "$@" >"$out/$name-setup.log" 2>&1
+	else
+		meson setup "$dir" "$@" >"$out/$name-setup.log" 2>&1
+	fi || { cat "$out/$name-setup.log"; echo "$name: setup failed"; return 1; }
+	ninja -C "$dir" >"$out/$name-build.log" 2>&1 ||
+		{ tail -40 "$out/$name-build.log"; echo "$name: build failed"; return 1; }
+	meson test -C "$dir" --print-errorlogs --num-processes 2 \
+		${TMX_TEST_ARGS:-} 2>&1 | tail -n +1 >"$out/$name-test.log"
+	grep -E '^ *[0-9]+/[0-9]+ ' "$out/$name-test.log" | grep -vE ' (OK|SKIP) ' || true
+	grep -E '^(Ok|Fail|Skipped|Timeout):' "$out/$name-test.log" | tr '\n' ' '
+	echo
+}
+
+status=0
+run_suite default -Dwerror=true -Dbuildtype=debugoptimized || status=1
+run_suite sanitize -Dwerror=true -Db_sanitize=address,undefined \
+	-Db_lundef=false -Dbench=false || status=1
+CC=clang run_suite fuzz -Dfuzzing=true -Dfuzz_seconds="$fuzz_seconds" \
+	-Db_sanitize=address,undefined -Db_lundef=false -Dbench=false \
+	-Dintegration=disabled -Dtests=false || status=1
+
+# The closing line comes from meson's own test logs (testlog.json).
+results=$(cat "$out"/*/meson-logs/testlog.json 2>/dev/null | jq -r .result)
+passed=$(grep -cxE 'OK|EXPECTEDFAIL' <<<"$results")
+skipped=$(grep -cx 'SKIP' <<<"$results")
+failed=$(grep -cvxE 'OK|EXPECTEDFAIL|SKIP|' <<<"$results")
+[ "$failed" = 0 ] && [ "$passed" -gt 0 ] || status=1
+echo "$passed passed, $failed failed, $skipped skipped"
+exit $status
