@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <trustmx/cidrset.h>
 
@@ -52,5 +53,14 @@ const char *lists_name(enum list_id id);
 
 /* lists_source_name - the source a lookup value came from */
 const char *lists_source_name(const struct lists *lists, uint32_t value);
+
+/*
+ * lists_write_postscreen - a cidr_table(5) for postscreen_access_list:
+ * deny_networks as "reject" first, then relay_networks and proxy_networks
+ * as "permit" (first match wins, so the deny list wins). header (may be
+ * NULL) goes first, as "# " comment lines. 0, or -1 on a write error.
+ */
+int lists_write_postscreen(const struct lists *lists, FILE *fp,
+			   const char *header);
 
 #endif

@@ -1,2 +1,182 @@
-/* addr.c - placeholder until the module lands */
-typedef int tmx_placeholder_addr;
+/*
+ * addr.c - binary IPv4/IPv6 addresses: parse, format, unmap. Parsing goes
+ * through inet_pton() exactly as Postfix does (a ':' means IPv6), so a key
+ * that Postfix would not match is not an address here either.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <trustmx/addr.h>
+
+#include "tmx-private.h"
+
+/* Longest "addr/len" text worth looking at: an IPv6 literal plus "/128". */
+#define ADDR_PREFIX_TEXT_MAX	(TMX_ADDR_STRLEN + 4)
+
+/* addr_host_bits_clear - are all bits after len zero */
+static bool
+addr_host_bits_clear(const struct tmx_addr *addr, unsigned len)
+{
+	unsigned nbytes = addr->family == 4 ? 4 : 16;
+	unsigned i = len / 8;
+
+	if (len % 8 != 0) {
+		if (addr->bytes[i] & (0xffu >> (len % 8)))
+			return false;
+		i++;
+	}
+	for (; i < nbytes; i++)
+		if (addr->bytes[i] != 0)
+			return false;
+	return true;
+}
+
+/* addr_parse_len - a decimal prefix length of 1 to 3 digits; -1 if not */
+static int
+addr_parse_len(const char *text)
+{
+	int len = 0;
+	size_t n;
+
+	for (n = 0; text[n] != 0; n++) {
+		if (text[n] < '0' || text[n] > '9' || n >= 3)
+			return -1;
+		len = len * 10 + (text[n] - '0');
+	}
+	return n == 0 ? -1 : len;
+}
+
+/* tmx_addr_parse - parse a literal address (no brackets, no prefix) */
+TMX_EXPORT int
+tmx_addr_parse(const char *text, struct tmx_addr *addr_r)
+{
+	struct tmx_addr addr;
+
+	memset(&addr, 0, sizeof(addr));
+	if (text == NULL)
+		return -1;
+	addr.family = strchr(text, ':') != NULL ? 6 : 4;
+	if (inet_pton(addr.family == 6 ? AF_INET6 : AF_INET, text,
+		      addr.bytes) != 1)
+		return -1;
+	*addr_r = addr;
+	return 0;
+}
+
+/* tmx_addr_parse_prefix - parse "addr" or "addr/len"; host bits are an error */
+TMX_EXPORT int
+tmx_addr_parse_prefix(const char *text, struct tmx_addr *addr_r,
+		      unsigned *len_r, const char **error_r)
+{
+	char buf[ADDR_PREFIX_TEXT_MAX + 1];
+	const char *slash, *dummy;
+	struct tmx_addr addr;
+	size_t alen;
+	int len;
+
+	if (error_r == NULL)
+		error_r = &dummy;
+	if (text == NULL) {
+		*error_r = "no address";
+		return -1;
+	}
+	slash = strchr(text, '/');
+	alen = slash != NULL ? (size_t)(slash - text) : strlen(text);
+	if (alen == 0 || alen > ADDR_PREFIX_TEXT_MAX) {
+		*error_r = "bad address";
+		return -1;
+	}
+	memcpy(buf, text, alen);
+	buf[alen] = 0;
+	if (tmx_addr_parse(buf, &addr) < 0) {
+		*error_r = "bad address";
+		return -1;
+	}
+	if (slash == NULL) {
+		len = (int)tmx_addr_bits(&addr);
+	} else if ((len = addr_parse_len(slash + 1)) < 0) {
+		*error_r = "bad prefix length";
+		return -1;
+	} else if ((unsigned)len > tmx_addr_bits(&addr)) {
+		*error_r = "prefix length too long";
+		return -1;
+	}
+	if (!addr_host_bits_clear(&addr, (unsigned)len)) {
+		*error_r = "host bits set after the prefix length";
+		return -1;
+	}
+	*addr_r = addr;
+	*len_r = (unsigned)len;
+	return 0;
+}
+
+/* tmx_addr_from_sockaddr - AF_INET/AF_INET6 to binary */
+TMX_EXPORT int
+tmx_addr_from_sockaddr(const struct sockaddr *sa, struct tmx_addr *addr_r)
+{
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
+
+	if (sa == NULL)
+		return -1;
+	memset(addr_r, 0, sizeof(*addr_r));
+	switch (sa->sa_family) {
+	case AF_INET:
+		memcpy(&sin, sa, sizeof(sin));
+		addr_r->family = 4;
+		memcpy(addr_r->bytes, &sin.sin_addr, 4);
+		return 0;
+	case AF_INET6:
+		memcpy(&sin6, sa, sizeof(sin6));
+		addr_r->family = 6;
+		memcpy(addr_r->bytes, &sin6.sin6_addr, 16);
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/* tmx_addr_unmap - turn ::ffff:a.b.c.d into a.b.c.d; true when it did */
+TMX_EXPORT bool
+tmx_addr_unmap(struct tmx_addr *addr)
+{
+	static const uint8_t mapped[12] = {
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
+	};
+	uint8_t v4[4];
+
+	if (addr->family != 6 || memcmp(addr->bytes, mapped, 12) != 0)
+		return false;
+	memcpy(v4, addr->bytes + 12, 4);
+	memset(addr->bytes, 0, sizeof(addr->bytes));
+	memcpy(addr->bytes, v4, 4);
+	addr->family = 4;
+	return true;
+}
+
+/* tmx_addr_format - inet_ntop text into buf; NULL if it does not fit */
+TMX_EXPORT const char *
+tmx_addr_format(const struct tmx_addr *addr, char *buf, size_t size)
+{
+	int af;
+
+	if (addr->family == 4)
+		af = AF_INET;
+	else if (addr->family == 6)
+		af = AF_INET6;
+	else
+		return NULL;
+	if (size > (size_t)UINT32_MAX)
+		size = UINT32_MAX;
+	return inet_ntop(af, addr->bytes, buf, (socklen_t)size);
+}
+
+/* tmx_addr_bits - 32 for IPv4, 128 for IPv6 */
+TMX_EXPORT unsigned
+tmx_addr_bits(const struct tmx_addr *addr)
+{
+	return addr->family == 4 ? 32 : 128;
+}

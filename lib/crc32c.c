@@ -120,7 +120,8 @@ tmx_crc32c_hw(uint32_t crc, const void *buf, size_t len)
 	while (len >= 8) {
 		uint64_t word;
 
-		memcpy(&word, p, sizeof(word));	/* x86 is little-endian */
+		/* x86 is little-endian, as the instruction wants */
+		memcpy(&word, p, sizeof(word));
 		reg = (uint32_t)_mm_crc32_u64(reg, word);
 		p += 8;
 		len -= 8;
@@ -143,6 +144,8 @@ tmx_crc32c_hw(uint32_t crc, const void *buf, size_t len)
 bool
 tmx_crc32c_hw_available(void)
 {
+	/* Idempotent; needed if we are called before constructors ran. */
+	__builtin_cpu_init();
 	return __builtin_cpu_supports("sse4.2");
 }
 #else

@@ -1,2 +1,319 @@
-/* radix.c - placeholder until the module lands */
-typedef int tmx_placeholder_radix;
+/*
+ * radix.c - a poptrie-style multibit trie: 6-bit strides, leaf pushing, and
+ * nodes that store only their non-empty children and distinct leaf runs,
+ * found by popcount. A slot whose subtree holds a single longer prefix ends
+ * in a "tail" (one masked compare), so long unique IPv6 prefixes cost one
+ * record, not a chain of nodes. Lookup cost depends on the address length
+ * only; the trie is never written after radix_build() returns.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "radix.h"
+
+#define RADIX_STRIDE	6
+#define RADIX_SLOTS	64
+
+/* An inner node: 64 slots, each a child node, a tail, or a leaf. */
+struct radix_node {
+	uint64_t node_vec;	/* slots that lead to a child node */
+	uint64_t tail_vec;	/* slots that lead to a tail */
+	uint64_t leaf_vec;	/* leaf slots where a new run of leaves starts */
+	uint32_t node_base;	/* first child node (children are contiguous) */
+	uint32_t tail_base;	/* first tail */
+	uint32_t leaf_base;	/* first leaf run */
+};
+
+/* The only prefix below a slot, and what the slot answers otherwise. */
+struct radix_tail {
+	uint8_t bytes[16];
+	uint8_t len;
+	uint32_t leaf;		/* answer when the prefix covers the address */
+	uint32_t dflt;		/* answer when it does not */
+};
+
+struct radix {
+	struct radix_node *nodes;
+	struct radix_tail *tails;
+	uint32_t *leaves;
+	size_t nnodes, ntails, nleaves;
+	size_t cap_nodes, cap_tails, cap_leaves;
+	uint32_t root[2];	/* root node of IPv4, IPv6 */
+};
+
+/* radix_nbytes - address bytes of a family */
+static inline unsigned
+radix_nbytes(unsigned family)
+{
+	return family == 4 ? 4 : 16;
+}
+
+/* radix_slot - the 6 address bits at bit offset off; zero past the end */
+static inline unsigned
+radix_slot(const uint8_t *bytes, unsigned nbytes, unsigned off)
+{
+	unsigned i = off >> 3, window;
+
+	window = (i < nbytes ? (unsigned)bytes[i] << 8 : 0) |
+	    (i + 1 < nbytes ? bytes[i + 1] : 0);
+	return (window >> (10 - (off & 7))) & (RADIX_SLOTS - 1);
+}
+
+/* radix_rank - how many bits of vec are set at or below bit slot */
+static inline unsigned
+radix_rank(uint64_t vec, unsigned slot)
+{
+	uint64_t upto = ((uint64_t)2 << slot) - 1;
+
+	return (unsigned)__builtin_popcountll(vec & upto);
+}
+
+/* radix_bits_equal - do a and b agree on their first nbits bits */
+int
+radix_bits_equal(const uint8_t *a, const uint8_t *b, unsigned nbits)
+{
+	unsigned whole = nbits / 8, rest = nbits % 8;
+
+	if (memcmp(a, b, whole) != 0)
+		return 0;
+	if (rest == 0)
+		return 1;
+	return ((a[whole] ^ b[whole]) & (0xff00u >> rest) & 0xff) == 0;
+}
+
+/* radix_prefix_compare - the build order: family, address, length */
+int
+radix_prefix_compare(const struct radix_prefix *a,
+		     const struct radix_prefix *b)
+{
+	int cmp;
+
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	if ((cmp = memcmp(a->bytes, b->bytes, sizeof(a->bytes))) != 0)
+		return cmp;
+	if (a->len != b->len)
+		return a->len < b->len ? -1 : 1;
+	return 0;
+}
+
+/* radix_grow - make room for n more elements of size sz in *arr */
+static bool
+radix_grow(void **arr, size_t *cap, size_t used, size_t n, size_t sz)
+{
+	size_t want = used + n, ncap = *cap ? *cap : 64;
+	void *grown;
+
+	if (want <= *cap)
+		return true;
+	while (ncap < want)
+		ncap *= 2;
+	if (ncap > UINT32_MAX || (grown = realloc(*arr, ncap * sz)) == NULL)
+		return false;
+	*arr = grown;
+	*cap = ncap;
+	return true;
+}
+
+/* radix_new_nodes - reserve n contiguous zeroed nodes; index of the first */
+static bool
+radix_new_nodes(struct radix *r, size_t n, uint32_t *first_r)
+{
+	if (!radix_grow((void **)&r->nodes, &r->cap_nodes, r->nnodes, n,
+			sizeof(*r->nodes)))
+		return false;
+	memset(r->nodes + r->nnodes, 0, n * sizeof(*r->nodes));
+	*first_r = (uint32_t)r->nnodes;
+	r->nnodes += n;
+	return true;
+}
+
+/* Scratch for one node while it is filled. */
+struct radix_slots {
+	uint32_t leaf[RADIX_SLOTS];	/* leaf-pushed answer per slot */
+	size_t first[RADIX_SLOTS];	/* longer prefixes below the slot */
+	size_t count[RADIX_SLOTS];
+};
+
+/* radix_paint - leaf-push the short prefixes, group the long ones by slot */
+static void
+radix_paint(const struct radix_prefix *p, size_t lo, size_t hi,
+	    unsigned off, uint32_t dflt, struct radix_slots *s)
+{
+	for (unsigned i = 0; i < RADIX_SLOTS; i++) {
+		s->leaf[i] = dflt;
+		s->count[i] = 0;
+	}
+	/* Sorted order paints a prefix before any prefix nested in it. */
+	for (size_t i = lo; i < hi; i++) {
+		unsigned slot = radix_slot(p[i].bytes,
+					   radix_nbytes(p[i].family), off);
+
+		if (p[i].len <= off + RADIX_STRIDE) {
+			unsigned span = 1u << (off + RADIX_STRIDE - p[i].len);
+
+			for (unsigned k = 0; k < span; k++)
+				s->leaf[slot + k] = (uint32_t)i + 1;
+		} else {
+			if (s->count[slot]++ == 0)
+				s->first[slot] = i;
+		}
+	}
+}
+
+/* radix_fill_leaves - store the leaf runs of the slots without children */
+static bool
+radix_fill_leaves(struct radix *r, struct radix_node *n,
+		  const struct radix_slots *s)
+{
+	uint64_t inner = n->node_vec | n->tail_vec;
+	bool first = true;
+	uint32_t last = 0;
+
+	n->leaf_base = (uint32_t)r->nleaves;
+	for (unsigned i = 0; i < RADIX_SLOTS; i++) {
+		if (inner & ((uint64_t)1 << i))
+			continue;
+		if (!first && s->leaf[i] == last)
+			continue;
+		if (!radix_grow((void **)&r->leaves, &r->cap_leaves,
+				r->nleaves, 1, sizeof(*r->leaves)))
+			return false;
+		r->leaves[r->nleaves++] = s->leaf[i];
+		n->leaf_vec |= (uint64_t)1 << i;
+		last = s->leaf[i];
+		first = false;
+	}
+	return true;
+}
+
+/* radix_fill_tails - one tail per slot with a single longer prefix */
+static bool
+radix_fill_tails(struct radix *r, struct radix_node *n,
+		 const struct radix_prefix *p, const struct radix_slots *s)
+{
+	n->tail_base = (uint32_t)r->ntails;
+	for (unsigned i = 0; i < RADIX_SLOTS; i++) {
+		struct radix_tail *t;
+
+		if (!(n->tail_vec & ((uint64_t)1 << i)))
+			continue;
+		if (!radix_grow((void **)&r->tails, &r->cap_tails,
+				r->ntails, 1, sizeof(*r->tails)))
+			return false;
+		t = &r->tails[r->ntails++];
+		memset(t, 0, sizeof(*t));
+		memcpy(t->bytes, p[s->first[i]].bytes, sizeof(t->bytes));
+		t->len = p[s->first[i]].len;
+		t->leaf = (uint32_t)s->first[i] + 1;
+		t->dflt = s->leaf[i];
+	}
+	return true;
+}
+
+/*
+ * radix_fill - fill node ni at bit offset off from the prefixes [lo, hi),
+ * all longer than off and inside the node; dflt answers where none does.
+ */
+static bool
+radix_fill(struct radix *r, uint32_t ni, const struct radix_prefix *p,
+	   size_t lo, size_t hi, unsigned off, uint32_t dflt)
+{
+	struct radix_slots s;
+	struct radix_node n;
+	uint32_t child;
+
+	memset(&n, 0, sizeof(n));
+	radix_paint(p, lo, hi, off, dflt, &s);
+	for (unsigned i = 0; i < RADIX_SLOTS; i++) {
+		if (s.count[i] == 1)
+			n.tail_vec |= (uint64_t)1 << i;
+		else if (s.count[i] > 1)
+			n.node_vec |= (uint64_t)1 << i;
+	}
+	if (!radix_fill_leaves(r, &n, &s) || !radix_fill_tails(r, &n, p, &s) ||
+	    !radix_new_nodes(r, (size_t)__builtin_popcountll(n.node_vec),
+			     &n.node_base))
+		return false;
+	r->nodes[ni] = n;
+	child = n.node_base;
+	for (unsigned i = 0; i < RADIX_SLOTS; i++) {
+		if (!(n.node_vec & ((uint64_t)1 << i)))
+			continue;
+		if (!radix_fill(r, child++, p, s.first[i],
+				s.first[i] + s.count[i], off + RADIX_STRIDE,
+				s.leaf[i]))
+			return false;
+	}
+	return true;
+}
+
+/* radix_build - compile sorted distinct prefixes into a trie */
+struct radix *
+radix_build(const struct radix_prefix *prefixes, size_t count)
+{
+	struct radix *r;
+	size_t split = 0;
+
+	if (count >= UINT32_MAX || (r = calloc(1, sizeof(*r))) == NULL)
+		return NULL;
+	while (split < count && prefixes[split].family == 4)
+		split++;
+	/* Two roots even when a family is empty: lookups need no test. */
+	if (!radix_new_nodes(r, 2, &r->root[0]))
+		goto fail;
+	r->root[1] = r->root[0] + 1;
+	if (!radix_fill(r, r->root[0], prefixes, 0, split, 0, 0) ||
+	    !radix_fill(r, r->root[1], prefixes, split, count, 0, 0))
+		goto fail;
+	return r;
+fail:
+	radix_free(r);
+	return NULL;
+}
+
+/* radix_free - release a trie; NULL is fine */
+void
+radix_free(struct radix *r)
+{
+	if (r == NULL)
+		return;
+	free(r->nodes);
+	free(r->tails);
+	free(r->leaves);
+	free(r);
+}
+
+/* radix_lookup - index + 1 of the longest prefix covering addr; 0 if none */
+uint32_t
+radix_lookup(const struct radix *r, const struct tmx_addr *addr)
+{
+	const struct radix_node *n;
+	unsigned nbytes, off = 0;
+
+	if (addr->family != 4 && addr->family != 6)
+		return 0;
+	nbytes = radix_nbytes(addr->family);
+	n = &r->nodes[r->root[addr->family == 6]];
+	for (;;) {
+		unsigned slot = radix_slot(addr->bytes, nbytes, off);
+		uint64_t bit = (uint64_t)1 << slot;
+
+		if (n->node_vec & bit) {
+			n = &r->nodes[n->node_base +
+			    radix_rank(n->node_vec, slot) - 1];
+			off += RADIX_STRIDE;
+		} else if (n->tail_vec & bit) {
+			const struct radix_tail *t = &r->tails[n->tail_base +
+			    radix_rank(n->tail_vec, slot) - 1];
+
+			return radix_bits_equal(t->bytes, addr->bytes, t->len) ?
+			    t->leaf : t->dflt;
+		} else {
+			return r->leaves[n->leaf_base +
+			    radix_rank(n->leaf_vec, slot) - 1];
+		}
+	}
+}

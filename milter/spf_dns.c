@@ -1,2 +1,389 @@
-/* milter/spf_dns.c - placeholder until the module lands */
-typedef int tmx_placeholder_spf_dns;
+/*
+ * spf_dns.c - the libspf2 DNS layer trustmx puts above SPF_dns_cache and
+ * SPF_dns_resolv: it selects and screens SPF records itself (RFC 7208 4.5,
+ * section 12), counts void lookups, and keeps libspf2 away from TXT text
+ * whose macros its 1.2.10 compiler would mishandle.
+ */
+#include <arpa/nameser.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "spf_dns.h"
+#include "spf_record.h"
+
+/* The evaluation this thread is running; NULL outside spf_check. */
+static __thread struct spf_dns_state *spf_dns_current;
+
+/* spf_dns_begin - make st the calling thread's state */
+void
+spf_dns_begin(struct spf_dns_state *st)
+{
+	spf_dns_current = st;
+}
+
+/* spf_dns_end - forget the calling thread's state */
+void
+spf_dns_end(void)
+{
+	spf_dns_current = NULL;
+}
+
+/* spf_dns_is_void - NXDOMAIN or an empty answer (RFC 7208 4.6.4) */
+static bool
+spf_dns_is_void(const SPF_dns_rr_t *rr)
+{
+	return rr->herrno == HOST_NOT_FOUND || rr->herrno == NO_DATA ||
+	    (rr->herrno == NETDB_SUCCESS && rr->num_rr == 0);
+}
+
+/* spf_dns_strip_marker - remove a zero-prefix label; *any_r says which */
+static void
+spf_dns_strip_marker(const char *domain, char *name, size_t size,
+		     const char **any_r)
+{
+	static const char *const markers[] = {
+		SPF_RECORD_ANY46, SPF_RECORD_ANY4, SPF_RECORD_ANY6,
+	};
+	size_t len = strlen(domain), i;
+
+	*any_r = NULL;
+	snprintf(name, size, "%s", domain);
+	for (i = 0; i < sizeof(markers) / sizeof(markers[0]); i++) {
+		size_t mlen = strlen(markers[i]);
+
+		if (len > mlen + 1 && strcasecmp(domain + len - mlen,
+		    markers[i]) == 0 && domain[len - mlen - 1] == '.') {
+			*any_r = markers[i];
+			if (len - mlen - 1 < size)
+				name[len - mlen - 1] = '\0';
+			return;
+		}
+	}
+}
+
+/* spf_dns_secondary - was name an MX or PTR target in this evaluation */
+static bool
+spf_dns_secondary(const struct spf_dns_state *st, const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < st->nsecondary; i++)
+		if (strcasecmp(st->secondary[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* spf_dns_note_targets - remember MX/PTR targets as secondary names */
+static void
+spf_dns_note_targets(struct spf_dns_state *st, const SPF_dns_rr_t *rr)
+{
+	int i;
+
+	for (i = 0; i < rr->num_rr; i++) {
+		const char *t = rr->rr_type == ns_t_mx ? rr->rr[i]->mx :
+		    rr->rr[i]->ptr;
+
+		if (st->nsecondary >= SPF_DNS_SECONDARY_MAX)
+			return;
+		snprintf(st->secondary[st->nsecondary++],
+		    sizeof(st->secondary[0]), "%s", t);
+	}
+}
+
+/* spf_dns_answer - a fresh answer for domain carrying rr_type records */
+static SPF_dns_rr_t *
+spf_dns_answer(SPF_dns_server_t *self, const char *domain, ns_type rr_type,
+	       SPF_dns_stat_t herrno)
+{
+	return SPF_dns_rr_new_init(self, domain, rr_type, 0, herrno);
+}
+
+/* spf_dns_client_answer - the client's own address, for a zero prefix */
+static SPF_dns_rr_t *
+spf_dns_client_answer(SPF_dns_server_t *self, SPF_dns_rr_t *rr,
+		      const struct spf_dns_state *st)
+{
+	SPF_dns_rr_t *out;
+
+	if (rr->herrno != NETDB_SUCCESS || rr->num_rr == 0)
+		return rr;
+	out = spf_dns_answer(self, rr->domain, rr->rr_type, NETDB_SUCCESS);
+	if (out == NULL)
+		return rr;
+	if (SPF_dns_rr_buf_realloc(out, 0, sizeof(struct in6_addr)) !=
+	    SPF_E_SUCCESS) {
+		SPF_dns_rr_free(out);
+		return rr;
+	}
+	if (rr->rr_type == ns_t_a)
+		out->rr[0]->a = st->ipv4;
+	else
+		out->rr[0]->aaaa = st->ipv6;
+	out->num_rr = 1;
+	SPF_dns_rr_free(rr);
+	return out;
+}
+
+/* spf_dns_mark_targets - carry a zero-prefix marker onto MX targets */
+static SPF_dns_rr_t *
+spf_dns_mark_targets(SPF_dns_rr_t *rr, const char *any)
+{
+	int i;
+
+	for (i = 0; i < rr->num_rr; i++) {
+		size_t len = strlen(rr->rr[i]->mx) + strlen(any) + 2;
+
+		if (SPF_dns_rr_buf_realloc(rr, i, len) != SPF_E_SUCCESS)
+			return rr;
+		strcat(rr->rr[i]->mx, ".");
+		strcat(rr->rr[i]->mx, any);
+	}
+	return rr;
+}
+
+/*
+ * spf_dns_screen_txt - TXT looked up through us is exp= text (records go
+ * through spf_dns_get_spf). RFC 7208 6.2: exactly one record with a valid
+ * explain-string, else no explanation. libspf2 turns a bare space into
+ * '%', so spaces are handed to it as the macro "%_".
+ */
+static SPF_dns_rr_t *
+spf_dns_screen_txt(SPF_dns_server_t *self, SPF_dns_rr_t *rr)
+{
+	char text[1024], *dst;
+	const char *why, *src;
+	size_t len;
+
+	if (rr->herrno != NETDB_SUCCESS || rr->num_rr == 0)
+		return rr;
+	len = strlen(rr->rr[0]->txt);
+	if (rr->num_rr != 1 || 2 * len >= sizeof(text) ||
+	    spf_record_check_explain(rr->rr[0]->txt, &why) < 0)
+		goto none;
+	for (src = rr->rr[0]->txt, dst = text; *src != '\0'; src++) {
+		if (*src == ' ') {
+			*dst++ = '%';
+			*dst++ = '_';
+		} else {
+			*dst++ = *src;
+		}
+	}
+	*dst = '\0';
+	if (SPF_dns_rr_buf_realloc(rr, 0, strlen(text) + 1) != SPF_E_SUCCESS)
+		goto none;
+	memcpy(rr->rr[0]->txt, text, strlen(text) + 1);
+	return rr;
+none:
+	{
+		SPF_dns_rr_t *out = spf_dns_answer(self, rr->domain, ns_t_txt,
+		    NO_DATA);
+
+		if (out == NULL) {
+			rr->num_rr = 0;
+			return rr;
+		}
+		SPF_dns_rr_free(rr);
+		return out;
+	}
+}
+
+/* spf_dns_abort - stop libspf2 where a limit is exceeded: permerror */
+static SPF_dns_rr_t *
+spf_dns_abort(SPF_dns_server_t *self, struct spf_dns_state *st,
+	      SPF_dns_rr_t *rr, const char *name, ns_type rr_type,
+	      const char *problem)
+{
+	st->aborted = true;
+	if (st->problem == NULL)
+		st->problem = problem;
+	if (rr != NULL)
+		SPF_dns_rr_free(rr);
+	return spf_dns_answer(self, name, rr_type, TRY_AGAIN);
+}
+
+/* spf_dns_lookup - libspf2's lookup, with RFC 7208 limits and markers */
+static SPF_dns_rr_t *
+spf_dns_lookup(SPF_dns_server_t *self, const char *domain, ns_type rr_type,
+	       int should_cache)
+{
+	struct spf_dns_state *st = spf_dns_current;
+	char name[1024];
+	const char *any;
+	SPF_dns_rr_t *rr;
+	bool term;
+
+	spf_dns_strip_marker(domain, name, sizeof(name), &any);
+	if (st == NULL)
+		return SPF_dns_lookup(self->layer_below, name, rr_type,
+		    should_cache);
+	if (st->aborted)
+		return spf_dns_abort(self, st, NULL, name, rr_type, NULL);
+	/* address lookups of MX and PTR targets belong to their term */
+	term = rr_type != ns_t_txt && !((rr_type == ns_t_a ||
+	    rr_type == ns_t_aaaa) && spf_dns_secondary(st, name));
+	if (term && ++st->terms > SPF_DNS_TERM_LIMIT)
+		return spf_dns_abort(self, st, NULL, name, rr_type,
+		    "more than 10 DNS-querying terms");
+	rr = SPF_dns_lookup(self->layer_below, name, rr_type, should_cache);
+	if (rr == NULL)
+		return rr;
+	if (rr_type == ns_t_txt)
+		return spf_dns_screen_txt(self, rr);
+	if (term && spf_dns_is_void(rr) && ++st->voids > st->void_limit)
+		return spf_dns_abort(self, st, rr, name, rr_type,
+		    "void lookup limit exceeded");
+	if (rr_type == ns_t_mx && rr->num_rr > SPF_DNS_RR_LIMIT)
+		return spf_dns_abort(self, st, rr, name, rr_type,
+		    "more than 10 MX records");
+	if (rr_type == ns_t_ptr && rr->num_rr > SPF_DNS_RR_LIMIT)
+		rr->num_rr = SPF_DNS_RR_LIMIT;	/* RFC 7208 5.5: use 10 */
+	if (rr_type == ns_t_mx || rr_type == ns_t_ptr)
+		spf_dns_note_targets(st, rr);
+	if (any == NULL)
+		return rr;
+	if (rr_type == ns_t_mx)
+		return spf_dns_mark_targets(rr, any);
+	if ((rr_type == ns_t_a && strcmp(any, SPF_RECORD_ANY6) != 0 &&
+	    st->family == AF_INET) ||
+	    (rr_type == ns_t_aaaa && strcmp(any, SPF_RECORD_ANY4) != 0 &&
+	    st->family == AF_INET6))
+		return spf_dns_client_answer(self, rr, st);
+	return rr;
+}
+
+/* spf_dns_fail - set the response's result and add the error */
+static SPF_errcode_t
+spf_dns_fail(SPF_response_t *resp, SPF_result_t result, SPF_errcode_t code,
+	     const char *domain, const char *why)
+{
+	resp->result = result;
+	resp->reason = SPF_REASON_FAILURE;
+	SPF_response_add_error(resp, code, "%s: %s", domain, why);
+	return code;
+}
+
+/* spf_dns_select - the one SPF record among TXT answers, or an error */
+static SPF_errcode_t
+spf_dns_select(SPF_response_t *resp, const char *domain,
+	       const SPF_dns_rr_t *rr, const char **record_r)
+{
+	int i, found = 0;
+
+	switch (rr->herrno) {
+	case NETDB_SUCCESS:
+		break;
+	case HOST_NOT_FOUND:
+	case NO_DATA:
+		return spf_dns_fail(resp, SPF_RESULT_NONE, SPF_E_NOT_SPF,
+		    domain, "no SPF record");
+	default:
+		return spf_dns_fail(resp, SPF_RESULT_TEMPERROR,
+		    SPF_E_DNS_ERROR, domain, "DNS lookup failed");
+	}
+	for (i = 0; i < rr->num_rr; i++) {
+		if (spf_record_is_spf(rr->rr[i]->txt)) {
+			found++;
+			*record_r = rr->rr[i]->txt;
+		}
+	}
+	if (found == 0)
+		return spf_dns_fail(resp, SPF_RESULT_NONE, SPF_E_NOT_SPF,
+		    domain, "no SPF record");
+	if (found > 1)
+		return spf_dns_fail(resp, SPF_RESULT_PERMERROR,
+		    SPF_E_MULTIPLE_RECORDS, domain, "multiple SPF records");
+	return SPF_E_SUCCESS;
+}
+
+/* spf_dns_get_spf - fetch, select, screen and compile cur_dom's record */
+static SPF_errcode_t
+spf_dns_get_spf(SPF_server_t *server, SPF_request_t *req,
+		SPF_response_t *resp, SPF_record_t **recordp)
+{
+	SPF_dns_server_t *self = server->resolver;
+	struct spf_dns_state *st = spf_dns_current;
+	const char *domain = req->cur_dom, *record = NULL, *why;
+	char *text;
+	SPF_dns_rr_t *rr;
+	SPF_errcode_t err;
+
+	*recordp = NULL;
+	if (st != NULL && st->aborted)
+		return spf_dns_fail(resp, SPF_RESULT_PERMERROR, SPF_E_BIG_DNS,
+		    domain, st->problem);
+	/* include and redirect are DNS-querying terms too */
+	if (st != NULL && ++st->records > 1 &&
+	    ++st->terms > SPF_DNS_TERM_LIMIT) {
+		st->aborted = true;
+		st->problem = "more than 10 DNS-querying terms";
+		return spf_dns_fail(resp, SPF_RESULT_PERMERROR, SPF_E_BIG_DNS,
+		    domain, st->problem);
+	}
+	rr = SPF_dns_lookup(self->layer_below, domain, ns_t_txt, 1);
+	if (rr == NULL)
+		return spf_dns_fail(resp, SPF_RESULT_TEMPERROR, SPF_E_NO_MEMORY,
+		    domain, "out of memory");
+	err = spf_dns_select(resp, domain, rr, &record);
+	if (err != SPF_E_SUCCESS) {
+		SPF_dns_rr_free(rr);
+		return err;
+	}
+	text = malloc(SPF_RECORD_MAX * 2);
+	if (text == NULL) {
+		SPF_dns_rr_free(rr);
+		return spf_dns_fail(resp, SPF_RESULT_TEMPERROR, SPF_E_NO_MEMORY,
+		    domain, "out of memory");
+	}
+	if (spf_record_check(record, text, SPF_RECORD_MAX * 2, &why) < 0) {
+		if (st != NULL)
+			st->problem = why;
+		SPF_dns_rr_free(rr);
+		free(text);
+		return spf_dns_fail(resp, SPF_RESULT_PERMERROR, SPF_E_SYNTAX,
+		    domain, why);
+	}
+	SPF_dns_rr_free(rr);
+	if (st != NULL) {
+		st->macros.d = domain;
+		spf_record_fix_rhs(text, &st->macros);
+	}
+	err = SPF_record_compile(server, resp, recordp, text);
+	free(text);
+	if (err != SPF_E_SUCCESS) {
+		if (*recordp != NULL)
+			SPF_record_free(*recordp);
+		*recordp = NULL;
+		if (st != NULL)
+			st->problem = "record rejected by libspf2";
+		return spf_dns_fail(resp, SPF_RESULT_PERMERROR, err, domain,
+		    SPF_strerror(err));
+	}
+	return SPF_E_SUCCESS;
+}
+
+/* spf_dns_destroy - free our layer (SPF_dns_free then frees below) */
+static void
+spf_dns_destroy(SPF_dns_server_t *self)
+{
+	free(self);
+}
+
+/* spf_dns_new - our layer above below */
+SPF_dns_server_t *
+spf_dns_new(SPF_dns_server_t *below, int debug)
+{
+	SPF_dns_server_t *self = calloc(1, sizeof(*self));
+
+	if (self == NULL)
+		return NULL;
+	self->destroy = spf_dns_destroy;
+	self->lookup = spf_dns_lookup;
+	self->get_spf = spf_dns_get_spf;
+	self->layer_below = below;
+	self->name = "trustmx";
+	self->debug = debug;
+	return self;
+}

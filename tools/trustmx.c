@@ -1,2 +1,104 @@
+/*
+ * trustmx.c - trustmx(1), the operator's command-line tool. main() handles
+ * only the global options and hands each subcommand the arguments from its
+ * first word on; the subcommands live in cmd_*.c (see commands.h).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <trustmx/version.h>
+
 #include "commands.h"
-int main(void) { return 1; }
+
+/* One subcommand: its one or two words and the function that runs it. */
+struct trustmx_cmd {
+	const char *word1;
+	const char *word2;	/* NULL: one word is enough */
+	int (*run)(int argc, char **argv);
+};
+
+static const struct trustmx_cmd trustmx_cmds[] = {
+	{ "proxy", NULL, cmd_proxy },
+	{ "cidr", NULL, cmd_cidr },
+	{ "list", NULL, cmd_list },
+	{ "spf", "expand", cmd_spf_expand },
+	{ "spf", "check", cmd_spf_check },
+};
+
+/* trustmx_usage - the command summary, to fp */
+static void
+trustmx_usage(FILE *fp)
+{
+	fputs("usage: trustmx COMMAND [ARGS...]\n"
+	    "       trustmx -V | --version\n"
+	    "       trustmx -h | --help\n"
+	    "\n"
+	    "commands:\n"
+	    "  proxy decode [--unmap]             PROXY header on stdin -> JSON\n"
+	    "  proxy encode --version 1|2 ...     write a PROXY header to stdout\n"
+	    "  proxy accept ADDR:PORT [options]   show what a load balancer sends\n"
+	    "  cidr lookup TABLE ADDR...          query a Postfix cidr_table\n"
+	    "  list show NAME -c FILE             a trust list from trustmx.conf\n"
+	    "  list export -c FILE OUT            write the lists for Postfix\n"
+	    "  spf expand DOMAIN                  the networks an SPF record allows\n"
+	    "  spf check --ip IP --helo NAME --from ADDR\n"
+	    "                                     evaluate SPF as the milter does\n"
+	    "\n"
+	    "\"trustmx COMMAND --help\" describes one command; see trustmx(1).\n",
+	    fp);
+}
+
+/* trustmx_version - the tool's and the linked library's versions */
+static int
+trustmx_version(void)
+{
+	printf("trustmx %s (libtrustmx %s)\n", TMX_VERSION_STRING,
+	    tmx_version());
+	return 0;
+}
+
+/* trustmx_find - the table entry for argv, or NULL */
+static const struct trustmx_cmd *
+trustmx_find(int argc, char **argv)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(trustmx_cmds) / sizeof(trustmx_cmds[0]); i++) {
+		const struct trustmx_cmd *c = &trustmx_cmds[i];
+
+		if (strcmp(argv[0], c->word1) != 0)
+			continue;
+		if (c->word2 == NULL ||
+		    (argc > 1 && strcmp(argv[1], c->word2) == 0))
+			return c;
+	}
+	return NULL;
+}
+
+/* main - global options, then the subcommand's own exit status */
+int
+main(int argc, char **argv)
+{
+	const struct trustmx_cmd *c;
+
+	if (argc < 2) {
+		trustmx_usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		trustmx_usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0)
+		return trustmx_version();
+	c = trustmx_find(argc - 1, argv + 1);
+	if (c == NULL) {
+		fprintf(stderr, "trustmx: unknown command \"%s%s%s\"\n",
+		    argv[1], argc > 2 && strcmp(argv[1], "spf") == 0 ? " " : "",
+		    argc > 2 && strcmp(argv[1], "spf") == 0 ? argv[2] : "");
+		trustmx_usage(stderr);
+		return 2;
+	}
+	return c->run(argc - 1, argv + 1);
+}

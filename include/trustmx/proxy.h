@@ -92,7 +92,8 @@ struct tmx_proxy_hdr {
 	/*
 	 * Addresses from the header. ss_family is AF_UNSPEC when the header
 	 * carries none (LOCAL is still parsed: it may carry addresses).
-	 * AF_UNIX paths are NUL-terminated (108 bytes fit sun_path).
+	 * AF_UNIX: the 108 wire bytes are copied into sun_path as they are;
+	 * a path using all 108 has no NUL, so bound reads by 108 bytes.
 	 */
 	struct sockaddr_storage src, dst;
 	bool crc32c;			/* a CRC32C TLV was present and valid */
@@ -112,6 +113,10 @@ struct tmx_proxy_tlv {
  * tmx_proxy_parse - parse one v1 or v2 header at the start of buf.
  * OK: *n_r = bytes consumed. INCOMPLETE: *n_r = minimum further bytes
  * needed. INVALID: *error_r = static reason. error_r and n_r may be NULL.
+ * *hdr_r is written only on OK (NULL: just validate). Bytes that cannot
+ * start a header are INVALID at once. Needs: v1 at least 1 until the CRLF
+ * (15 - len at first: the shortest line); v2 16 - len until the fixed part
+ * is in, then exactly the rest (with both versions allowed, len 0 asks 15).
  */
 enum tmx_proxy_status tmx_proxy_parse(const uint8_t *buf, size_t len,
 				      unsigned flags,
@@ -129,8 +134,9 @@ enum tmx_proxy_sniff {
 enum tmx_proxy_sniff tmx_proxy_sniff(const uint8_t *buf, size_t len);
 
 /*
- * tmx_proxy_tlv_next - iterate a TLV area (hdr->tlvs or an SSL TLV's
- * sub-TLVs). *pos starts at 0. Returns 1 with *tlv_r filled, 0 at the end.
+ * tmx_proxy_tlv_next - iterate a TLV area (hdr->tlvs, or an SSL TLV's
+ * sub-TLVs: its value from offset 5, after client and verify). *pos starts
+ * at 0. Returns 1 with *tlv_r filled, 0 at the end.
  * Only call on areas tmx_proxy_parse accepted.
  */
 int tmx_proxy_tlv_next(struct tmx_proxy_bytes area, size_t *pos,
@@ -142,7 +148,13 @@ bool tmx_proxy_ssl_verified(const struct tmx_proxy_ssl *ssl);
 /* tmx_proxy_family_name - "TCP4", "UNSPEC", ... */
 const char *tmx_proxy_family_name(enum tmx_proxy_family family);
 
-/* tmx_crc32c - CRC32C (Castagnoli), SSE4.2 when the CPU has it */
+/*
+ * tmx_crc32c - CRC32C (Castagnoli, RFC 3720: reflected, init and final xor
+ * 0xFFFFFFFF), SSE4.2 when the CPU has it. crc is the finished CRC of the
+ * data before buf: 0 to start, or an earlier result to chain, so
+ * tmx_crc32c(tmx_crc32c(0, a, n), b, m) is the CRC of a followed by b.
+ * tmx_crc32c(0, "123456789", 9) == 0xE3069283.
+ */
 uint32_t tmx_crc32c(uint32_t crc, const void *buf, size_t len);
 
 /*

@@ -93,11 +93,16 @@ tmx_wait_file() {
 	done
 }
 
-# tmx_dns_start [DNSMASQ-OPTIONS-FILE] - hermetic DNS on 127.0.0.53; every
-# resolver in the namespace (libc, libspf2, libopendmarc) asks only it
+# tmx_dns_start [DNSMASQ-OPTIONS-FILE [RESOLV-OPTIONS]] - hermetic DNS on
+# 127.0.0.53; every resolver in the namespace (libc, libspf2, libopendmarc)
+# asks only it. RESOLV-OPTIONS, e.g. "timeout:1 attempts:1", become an
+# "options" line of resolv.conf (tests that stop the server want it fast).
 tmx_dns_start() {
 	tmx_need dnsmasq
 	echo "nameserver 127.0.0.53" >"$TMX_TMP/resolv.conf"
+	if [ -n "${2:-}" ]; then
+		echo "options $2" >>"$TMX_TMP/resolv.conf"
+	fi
 	mount --bind "$TMX_TMP/resolv.conf" /etc/resolv.conf
 	ip addr add 127.0.0.53/8 dev lo 2>/dev/null || true
 	set -- --keep-in-foreground --no-resolv --no-hosts --no-poll \

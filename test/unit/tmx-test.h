@@ -32,8 +32,12 @@ static int tmx_test_checks;
 	} \
 } while (0)
 
-#define TMX_CHECK_STR(a, b) TMX_CHECKF((a) != NULL && strcmp((a), (b)) == 0, \
-	"\"%s\" != \"%s\"", (a) ? (a) : "(null)", (b))
+/* TMX_CHECK_STR - string equality; each argument is evaluated once */
+#define TMX_CHECK_STR(a, b) do { \
+	const char *tmx_a_ = (a), *tmx_b_ = (b); \
+	TMX_CHECKF(tmx_a_ != NULL && strcmp(tmx_a_, tmx_b_) == 0, \
+		"\"%s\" != \"%s\"", tmx_a_ ? tmx_a_ : "(null)", tmx_b_); \
+} while (0)
 
 /* TMX_TEST_END - summary line and exit status for main() */
 #define TMX_TEST_END() ( \

@@ -1,0 +1,17 @@
+/*
+ * assess.h - the checks at end of message: SPF on the right client (the
+ * connecting one, or the one recovered behind trusted relays), DKIM,
+ * DMARC. Fills a struct results; deciding and reporting are elsewhere.
+ */
+#ifndef TMX_ASSESS_H
+#define TMX_ASSESS_H
+
+#include "results.h"
+#include "session.h"
+#include "spf.h"
+
+/* assess_message - every check for the message s is finishing */
+void assess_message(struct spf_layer *spf, struct session *s,
+		    struct results *res);
+
+#endif

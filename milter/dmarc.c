@@ -1,0 +1,236 @@
+/*
+ * dmarc.c - libopendmarc for one message. Mail whose author cannot be
+ * named without guessing (no From, several From fields, several author
+ * domains) gets dmarc=none or permerror and is never rejected for it.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <opendmarc/dmarc.h>
+
+#include "dmarc.h"
+
+static OPENDMARC_LIB_T dmarc_lib;
+
+/* dmarc_lib_init - see dmarc.h */
+int
+dmarc_lib_init(const char *public_suffix_list, char *err, size_t errlen)
+{
+	memset(&dmarc_lib, 0, sizeof(dmarc_lib));
+	if (public_suffix_list != NULL && public_suffix_list[0] != '\0') {
+		if (strlen(public_suffix_list) >= sizeof(dmarc_lib.tld_source_file)) {
+			snprintf(err, errlen, "public_suffix_list: path too long");
+			return -1;
+		}
+		dmarc_lib.tld_type = OPENDMARC_TLD_TYPE_MOZILLA;
+		memcpy(dmarc_lib.tld_source_file, public_suffix_list,
+		       strlen(public_suffix_list) + 1);
+	}
+	if (opendmarc_policy_library_init(&dmarc_lib) != DMARC_PARSE_OKAY) {
+		snprintf(err, errlen, "libopendmarc: cannot initialise with "
+			 "public suffix list %s", public_suffix_list);
+		return -1;
+	}
+	return 0;
+}
+
+/* dmarc_set - the result and a comment */
+static void
+dmarc_set(struct results_dmarc *dm, const char *result, const char *comment)
+{
+	dm->result = result;
+	snprintf(dm->comment, sizeof(dm->comment), "%s", comment);
+}
+
+/* dmarc_spf_outcome - our SPF result in libopendmarc's terms */
+static int
+dmarc_spf_outcome(enum spf_outcome result)
+{
+	switch (result) {
+	case SPF_OUT_PASS:
+		return DMARC_POLICY_SPF_OUTCOME_PASS;
+	case SPF_OUT_FAIL:
+	case SPF_OUT_SOFTFAIL:
+		return DMARC_POLICY_SPF_OUTCOME_FAIL;
+	case SPF_OUT_TEMPERROR:
+		return DMARC_POLICY_SPF_OUTCOME_TMPFAIL;
+	default:
+		return DMARC_POLICY_SPF_OUTCOME_NONE;
+	}
+}
+
+/* dmarc_dkim_outcome - one signature's result in libopendmarc's terms */
+static int
+dmarc_dkim_outcome(const char *result)
+{
+	if (strcmp(result, "pass") == 0)
+		return DMARC_POLICY_DKIM_OUTCOME_PASS;
+	if (strcmp(result, "temperror") == 0)
+		return DMARC_POLICY_DKIM_OUTCOME_TMPFAIL;
+	if (strcmp(result, "fail") == 0)
+		return DMARC_POLICY_DKIM_OUTCOME_FAIL;
+	return DMARC_POLICY_DKIM_OUTCOME_NONE;
+}
+
+/* dmarc_feed - hand SPF and every DKIM signature to libopendmarc */
+static void
+dmarc_feed(DMARC_POLICY_T *pctx, const struct results *res)
+{
+	const struct results_spf *spf = &res->spf;
+
+	if ((spf->source == RESULTS_SPF_DIRECT ||
+	     spf->source == RESULTS_SPF_RECOVERED) &&
+	    spf->verdict.domain[0] != '\0')
+		opendmarc_policy_store_spf(pctx,
+			(u_char *)spf->verdict.domain,
+			dmarc_spf_outcome(spf->verdict.result),
+			spf->verdict.identity == SPF_ID_HELO ?
+			DMARC_POLICY_SPF_ORIGIN_HELO :
+			DMARC_POLICY_SPF_ORIGIN_MAILFROM,
+			(u_char *)spf_outcome_name(spf->verdict.result));
+	for (size_t i = 0; i < res->dkim.nsigs; i++) {
+		const struct results_dkim_sig *sig = &res->dkim.sig[i];
+
+		if (sig->domain[0] == '\0')
+			continue;
+		opendmarc_policy_store_dkim(pctx, (u_char *)sig->domain,
+			(u_char *)sig->selector,
+			dmarc_dkim_outcome(sig->result),
+			(u_char *)sig->result);
+	}
+}
+
+/* dmarc_policy_of - libopendmarc's p/sp letter as ours */
+static enum results_policy
+dmarc_policy_of(int p)
+{
+	switch (p) {
+	case DMARC_RECORD_P_NONE:
+		return RESULTS_POLICY_NONE;
+	case DMARC_RECORD_P_QUARANTINE:
+		return RESULTS_POLICY_QUARANTINE;
+	case DMARC_RECORD_P_REJECT:
+		return RESULTS_POLICY_REJECT;
+	default:
+		return RESULTS_POLICY_UNKNOWN;
+	}
+}
+
+/* dmarc_record_policy - p or sp (whichever applies), pct */
+static void
+dmarc_record_policy(DMARC_POLICY_T *pctx, struct results_dmarc *dm)
+{
+	int p = 0, sp = 0, pct = 100;
+	u_char org[DMARC_MAXHOSTNAMELEN];
+
+	opendmarc_policy_fetch_p(pctx, &p);
+	opendmarc_policy_fetch_sp(pctx, &sp);
+	opendmarc_policy_fetch_pct(pctx, &pct);
+	dm->pct = pct < 0 || pct > 100 ? 100 : pct;
+	dm->policy = dmarc_policy_of(p);
+	org[0] = '\0';
+	/* sp= applies when the From domain is below the record's domain */
+	if (opendmarc_policy_fetch_utilized_domain(pctx, org,
+	    sizeof(org)) == DMARC_PARSE_OKAY &&
+	    strcasecmp((char *)org, dm->from_domain) != 0 &&
+	    dmarc_policy_of(sp) != RESULTS_POLICY_UNKNOWN) {
+		dm->policy = dmarc_policy_of(sp);
+		dm->subdomain_policy = true;
+	}
+}
+
+/* dmarc_evaluate - query the record and judge alignment */
+static void
+dmarc_evaluate(DMARC_POLICY_T *pctx, struct results_dmarc *dm)
+{
+	int st, dkim_align = 0, spf_align = 0;
+
+	st = opendmarc_policy_query_dmarc(pctx, (u_char *)dm->from_domain);
+	switch (st) {
+	case DMARC_PARSE_OKAY:
+		break;
+	case DMARC_DNS_ERROR_TMPERR:
+		dmarc_set(dm, "temperror", "DNS lookup failed");
+		return;
+	case DMARC_POLICY_ABSENT:
+	case DMARC_DNS_ERROR_NO_RECORD:
+	case DMARC_DNS_ERROR_NXDOMAIN:
+		dmarc_set(dm, "none", "no DMARC record");
+		return;
+	default:
+		dmarc_set(dm, "permerror", "unusable DMARC record");
+		return;
+	}
+	dmarc_record_policy(pctx, dm);
+	st = opendmarc_get_policy_to_enforce(pctx);
+	opendmarc_policy_fetch_alignment(pctx, &dkim_align, &spf_align);
+	if (st == DMARC_POLICY_PASS ||
+	    dkim_align == DMARC_POLICY_DKIM_ALIGNMENT_PASS ||
+	    spf_align == DMARC_POLICY_SPF_ALIGNMENT_PASS)
+		dmarc_set(dm, "pass",
+			  dkim_align == DMARC_POLICY_DKIM_ALIGNMENT_PASS ?
+			  "aligned DKIM" : "aligned SPF");
+	else
+		dmarc_set(dm, "fail", "neither SPF nor DKIM aligned");
+}
+
+/* dmarc_author - the one author domain, or a result saying why not */
+static bool
+dmarc_author(unsigned nfrom, const struct fromhdr *from,
+	     const char *from_error, struct results_dmarc *dm)
+{
+	if (nfrom == 0) {
+		dmarc_set(dm, "none", "no From header field");
+		return false;
+	}
+	if (nfrom > 1) {
+		dmarc_set(dm, "permerror", "several From header fields");
+		return false;
+	}
+	if (from_error != NULL) {
+		dmarc_set(dm, "permerror", from_error);
+		return false;
+	}
+	if (from->ndomains > 1) {
+		dmarc_set(dm, "permerror",
+			  "several From addresses in different domains");
+		return false;
+	}
+	if (from->ndomains == 0) {
+		dmarc_set(dm, "none", "no domain in the From address");
+		return false;
+	}
+	snprintf(dm->from_domain, sizeof(dm->from_domain), "%s",
+		 from->domain);
+	return true;
+}
+
+/* dmarc_check - see dmarc.h */
+void
+dmarc_check(unsigned nfrom, const struct fromhdr *from,
+	    const char *from_error, const char *client, struct results *res)
+{
+	struct results_dmarc *dm = &res->dmarc;
+	DMARC_POLICY_T *pctx;
+
+	memset(dm, 0, sizeof(*dm));
+	dm->pct = 100;
+	if (!dmarc_author(nfrom, from, from_error, dm))
+		return;
+	pctx = opendmarc_policy_connect_init((u_char *)client,
+					     strchr(client, ':') != NULL);
+	if (pctx == NULL) {
+		dmarc_set(dm, "temperror", "libopendmarc: out of memory");
+		return;
+	}
+	if (opendmarc_policy_store_from_domain(pctx,
+	    (u_char *)dm->from_domain) != DMARC_PARSE_OKAY) {
+		dmarc_set(dm, "permerror", "unusable From domain");
+	} else {
+		dmarc_feed(pctx, res);
+		dmarc_evaluate(pctx, dm);
+	}
+	opendmarc_policy_connect_shutdown(pctx);
+}

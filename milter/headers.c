@@ -1,0 +1,176 @@
+/*
+ * headers.c - Authentication-Results for trustmx-milter. The value is built
+ * with authres.c, which quotes and escapes everything that came from the
+ * outside; this file decides what to say: one spf=, one dkim= per
+ * signature, one dmarc=.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "authres.h"
+#include "headers.h"
+
+/* headers_spf_identity - smtp.mailfrom, or smtp.helo for the null sender */
+static void
+headers_spf_identity(struct authres *ar, const struct results_spf *spf)
+{
+	if (spf->verdict.identity == SPF_ID_HELO || spf->mail_from[0] == '\0') {
+		if (spf->helo[0] != '\0')
+			authres_prop(ar, "smtp.helo", spf->helo);
+	} else {
+		authres_prop(ar, "smtp.mailfrom", spf->mail_from);
+	}
+}
+
+/* headers_spf - the spf= method */
+static void
+headers_spf(struct authres *ar, const struct results_spf *spf)
+{
+	char comment[640];
+
+	switch (spf->source) {
+	case RESULTS_SPF_SKIPPED_AUTH:
+		authres_method(ar, "spf", "none");
+		authres_comment(ar, "authenticated client, not checked");
+		return;
+	case RESULTS_SPF_SKIPPED_LOCAL:
+		authres_method(ar, "spf", "none");
+		authres_comment(ar, "local submission, not checked");
+		return;
+	case RESULTS_SPF_RELAY_UNUSABLE:
+		authres_method(ar, "spf", "none");
+		snprintf(comment, sizeof(comment),
+			 "mail came through trusted relay %s; no usable "
+			 "Received line to recover the original client",
+			 spf->relay);
+		authres_comment(ar, comment);
+		break;
+	case RESULTS_SPF_RECOVERED:
+		authres_method(ar, "spf",
+			       spf_outcome_name(spf->verdict.result));
+		snprintf(comment, sizeof(comment),
+			 "client %s recovered from the Received line of "
+			 "trusted relay %s%s%s", spf->client, spf->relay,
+			 spf->hops > 1 ? ", multi-hop" : "",
+			 spf->verdict.comment[0] ? "; " : "");
+		strncat(comment, spf->verdict.comment,
+			sizeof(comment) - strlen(comment) - 1);
+		authres_comment(ar, comment);
+		break;
+	case RESULTS_SPF_DIRECT:
+		authres_method(ar, "spf",
+			       spf_outcome_name(spf->verdict.result));
+		if (spf->verdict.comment[0] != '\0')
+			authres_comment(ar, spf->verdict.comment);
+		break;
+	}
+	headers_spf_identity(ar, spf);
+}
+
+/* headers_dkim - one dkim= per signature, or dkim=none */
+static void
+headers_dkim(struct authres *ar, const struct results_dkim *dkim)
+{
+	size_t i;
+
+	if (dkim->nsigs == 0) {
+		authres_method(ar, "dkim", "none");
+		authres_comment(ar, dkim->comment[0] ? dkim->comment :
+				"message not signed");
+		return;
+	}
+	for (i = 0; i < dkim->nsigs; i++) {
+		const struct results_dkim_sig *sig = &dkim->sig[i];
+
+		authres_method(ar, "dkim", sig->result);
+		if (sig->comment[0] != '\0')
+			authres_comment(ar, sig->comment);
+		authres_prop(ar, "header.d", sig->domain);
+		authres_prop(ar, "header.s", sig->selector);
+	}
+}
+
+/* headers_dmarc - the dmarc= method */
+static void
+headers_dmarc(struct authres *ar, const struct results_dmarc *dm)
+{
+	char comment[256];
+
+	authres_method(ar, "dmarc", dm->result ? dm->result : "none");
+	if (dm->policy != RESULTS_POLICY_UNKNOWN)
+		snprintf(comment, sizeof(comment), "%s=%s pct=%d%s%s",
+			 dm->subdomain_policy ? "sp" : "p",
+			 results_policy_name(dm->policy), dm->pct,
+			 dm->comment[0] ? "; " : "", dm->comment);
+	else
+		snprintf(comment, sizeof(comment), "%s", dm->comment);
+	if (comment[0] != '\0')
+		authres_comment(ar, comment);
+	if (dm->from_domain[0] != '\0')
+		authres_prop(ar, "header.from", dm->from_domain);
+}
+
+/* headers_authres - see headers.h */
+const char *
+headers_authres(const struct results *res, const char *authserv_id,
+		char *buf, size_t size)
+{
+	struct authres ar;
+
+	authres_init(&ar, buf, size, authserv_id);
+	headers_spf(&ar, &res->spf);
+	headers_dkim(&ar, &res->dkim);
+	headers_dmarc(&ar, &res->dmarc);
+	return authres_finish(&ar);
+}
+
+/* headers_skip_cfws - skip white space and (nested) comments */
+static const char *
+headers_skip_cfws(const char *p)
+{
+	int depth = 0;
+
+	for (; *p != '\0'; p++) {
+		if (*p == '(')
+			depth++;
+		else if (*p == ')' && depth > 0)
+			depth--;
+		else if (*p == '\\' && depth > 0 && p[1] != '\0')
+			p++;
+		else if (depth == 0 && !isspace((unsigned char)*p))
+			break;
+	}
+	return p;
+}
+
+/* headers_is_ours - see headers.h */
+bool
+headers_is_ours(const char *value, const char *authserv_id)
+{
+	const char *p = headers_skip_cfws(value), *start;
+	char id[256];
+	size_t n = 0;
+
+	if (*p == '"') {
+		for (p++; *p != '\0' && *p != '"' && n + 1 < sizeof(id); p++) {
+			if (*p == '\\' && p[1] != '\0')
+				p++;
+			id[n++] = *p;
+		}
+		if (*p != '"')
+			return false;
+	} else {
+		start = p;
+		while (*p != '\0' && *p != ';' && *p != '(' &&
+		       !isspace((unsigned char)*p))
+			p++;
+		n = (size_t)(p - start);
+		if (n >= sizeof(id))
+			return false;
+		memcpy(id, start, n);
+	}
+	id[n] = '\0';
+	return n > 0 && strcasecmp(id, authserv_id) == 0;
+}

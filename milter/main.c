@@ -1,0 +1,415 @@
+/*
+ * main.c - trustmx-milter: options, configuration check (-n), privilege
+ * drop and reloads. libmilter's own signal thread stops the milter on
+ * SIGHUP, so a small supervisor process owns the signals: on SIGHUP it
+ * validates the new configuration and passes the reload to the milter
+ * process as SIGUSR1, which a thread of ours sigwaits for.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <trustmx/version.h>
+
+#include "dmarc.h"
+#include "log.h"
+#include "milter.h"
+#include "settings.h"
+
+#define MAIN_NAME "trustmx-milter"
+#define MAIN_DEFAULT_CONF "/etc/trustmx/trustmx.conf"
+
+static const char *main_conf_path = MAIN_DEFAULT_CONF;
+
+/* main_usage - the synopsis, then exit */
+static void __attribute__((noreturn))
+main_usage(void)
+{
+	fprintf(stderr, "usage: %s [-fnv] [-c config]\n", MAIN_NAME);
+	exit(2);
+}
+
+/* main_load - the settings, or fatal with the reason (startup only) */
+static struct settings *
+main_load(void)
+{
+	struct settings *s;
+	char err[1024];
+
+	s = settings_load(main_conf_path, err, sizeof(err));
+	if (s == NULL)
+		fatalx("%s", err);
+	return s;
+}
+
+/* main_check - -n: validate the configuration and say so */
+static int
+main_check(void)
+{
+	struct settings *s;
+	const char *psl;
+	char err[1024];
+
+	s = settings_load(main_conf_path, err, sizeof(err));
+	if (s == NULL) {
+		fprintf(stderr, "%s: %s\n", MAIN_NAME, err);
+		return 1;
+	}
+	psl = conf_str(s->conf, "public_suffix_list");
+	if (psl[0] != '\0' && access(psl, R_OK) < 0) {
+		fprintf(stderr, "%s: public_suffix_list %s: %s\n", MAIN_NAME,
+			psl, strerror(errno));
+		settings_release(s);
+		return 1;
+	}
+	printf("%s: %s: configuration OK (listen %s, authserv_id %s)\n",
+	       MAIN_NAME, main_conf_path, conf_str(s->conf, "milter_listen"),
+	       s->authserv_id);
+	settings_release(s);
+	return 0;
+}
+
+/* main_socket_path - the file of a unix:/local: milter_listen, or NULL */
+static const char *
+main_socket_path(const char *listen)
+{
+	if (strncmp(listen, "unix:", 5) == 0)
+		return listen + 5;
+	if (strncmp(listen, "local:", 6) == 0)
+		return listen + 6;
+	return NULL;
+}
+
+/* main_lookup_user - the configured user, or NULL when none is set */
+static const struct passwd *
+main_lookup_user(const struct settings *s)
+{
+	const char *user = conf_str(s->conf, "user");
+	const struct passwd *pw;
+
+	if (user[0] == '\0') {
+		if (geteuid() == 0)
+			log_warnx("running as root: set \"user\" in %s",
+				  main_conf_path);
+		return NULL;
+	}
+	pw = getpwnam(user);
+	if (pw == NULL)
+		fatalx("user %s: no such user", user);
+	return pw;
+}
+
+/* main_drop_privileges - become the configured user, for good */
+static void
+main_drop_privileges(const struct passwd *pw)
+{
+	if (pw == NULL || geteuid() != 0)
+		return;
+	if (setgroups(0, NULL) < 0 || initgroups(pw->pw_name, pw->pw_gid) < 0)
+		fatal("initgroups %s", pw->pw_name);
+	if (setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0)
+		fatal("cannot become %s", pw->pw_name);
+	if (setuid(0) == 0)
+		fatalx("privileges could be regained after dropping them");
+	log_info("running as user %s", pw->pw_name);
+}
+
+/* main_open_socket - the listening socket, owned and moded as configured */
+static void
+main_open_socket(const struct settings *s, const struct passwd *pw)
+{
+	const char *listen = conf_str(s->conf, "milter_listen");
+	const char *path = main_socket_path(listen);
+
+	if (smfi_setconn((char *)listen) != MI_SUCCESS)
+		fatalx("milter_listen %s: rejected by libmilter", listen);
+	if (smfi_opensocket(true) != MI_SUCCESS)
+		fatalx("milter_listen %s: cannot listen (see the libmilter "
+		       "message above)", listen);
+	if (path == NULL)
+		return;
+	if (pw != NULL && geteuid() == 0 &&
+	    chown(path, pw->pw_uid, pw->pw_gid) < 0)
+		fatal("chown %s", path);
+	if (chmod(path, (mode_t)conf_int(s->conf, "socket_mode")) < 0)
+		fatal("chmod %s", path);
+}
+
+/* main_engines - SPF, DKIM and DMARC, built once before any thread */
+static void
+main_engines(const struct settings *s, struct milter_engines *e)
+{
+	struct spf_layer_config spf = { 0 };
+	char err[512];
+
+	spf.receiver = s->authserv_id;
+	e->spf = spf_layer_new(&spf, err, sizeof(err));
+	if (e->spf == NULL)
+		fatalx("SPF: %s", err);
+	e->dkim = dkimv_lib_new(err, sizeof(err));
+	if (e->dkim == NULL)
+		fatalx("DKIM: %s", err);
+	if (dmarc_lib_init(conf_str(s->conf, "public_suffix_list"), err,
+			   sizeof(err)) < 0)
+		fatalx("DMARC: %s", err);
+}
+
+/* main_reload_thread - SIGUSR1 from the supervisor: swap in new settings */
+static void *
+main_reload_thread(void *arg)
+{
+	sigset_t set;
+	int sig;
+	char err[1024];
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	for (;;) {
+		struct settings *s;
+
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		s = settings_load(main_conf_path, err, sizeof(err));
+		if (s == NULL) {
+			log_warnx("reload failed, keeping the running "
+				  "configuration: %s", err);
+			continue;
+		}
+		settings_install(s);
+		log_info("configuration reloaded from %s", main_conf_path);
+	}
+	return NULL;
+}
+
+/* main_milter - the milter process: never returns */
+static void __attribute__((noreturn))
+main_milter(void)
+{
+	struct settings *s;
+	const struct passwd *pw;
+	struct milter_engines engines;
+	pthread_t tid;
+	sigset_t set;
+
+	/* SIGHUP/TERM/INT stay blocked for libmilter's thread; USR1 is ours */
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	setpgid(0, 0);
+	s = main_load();
+	pw = main_lookup_user(s);
+	main_engines(s, &engines);
+	if (milter_register(MAIN_NAME, &engines) < 0)
+		fatalx("smfi_register failed");
+	main_open_socket(s, pw);
+	main_drop_privileges(pw);
+	smfi_settimeout((int)conf_time(s->conf, "milter_timeout"));
+	settings_install(s);
+	if (pthread_create(&tid, NULL, main_reload_thread, NULL) != 0)
+		fatalx("cannot start the reload thread");
+	log_info("%s %s listening on %s", MAIN_NAME, TMX_VERSION_STRING,
+		 conf_str(s->conf, "milter_listen"));
+	if (smfi_main() != MI_SUCCESS)
+		fatalx("libmilter stopped with an error");
+	log_info("stopped");
+	exit(0);
+}
+
+/* main_spawn - start the milter process; its pid */
+static pid_t
+main_spawn(const sigset_t *saved)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		fatal("fork");
+	if (pid == 0) {
+		sigset_t set;
+
+		sigemptyset(&set);
+		sigaddset(&set, SIGCHLD);
+		pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+		(void)saved;
+		main_milter();
+	}
+	return pid;
+}
+
+/* main_validate - SIGHUP: is the new configuration good enough to load */
+static bool
+main_validate(void)
+{
+	struct settings *s;
+	char err[1024];
+
+	s = settings_load(main_conf_path, err, sizeof(err));
+	if (s == NULL) {
+		log_warnx("not reloading: %s", err);
+		return false;
+	}
+	settings_release(s);
+	return true;
+}
+
+/* main_reap - the milter process ended: its exit status, or -1 if not */
+static int
+main_reap(pid_t child)
+{
+	int status;
+
+	if (waitpid(child, &status, WNOHANG) != child)
+		return -1;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	log_warnx("milter process %ld killed by signal %d", (long)child,
+		  WTERMSIG(status));
+	return 128 + WTERMSIG(status);
+}
+
+/* main_stop - pass a stop on to the milter process and wait for it */
+static void __attribute__((noreturn))
+main_stop(pid_t child)
+{
+	int status;
+
+	kill(child, SIGTERM);
+	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+		;
+	log_info("supervisor stopped");
+	exit(0);
+}
+
+/* main_supervise - the parent: signals, reloads, respawns */
+static void __attribute__((noreturn))
+main_supervise(void)
+{
+	sigset_t set, saved;
+	pid_t child;
+	time_t started;
+	int sig, rc;
+	unsigned quick_deaths = 0;
+	bool first = true;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, &saved);
+	child = main_spawn(&saved);
+	started = time(NULL);
+	for (;;) {
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		if (sig == SIGTERM || sig == SIGINT)
+			main_stop(child);
+		if (sig == SIGHUP) {
+			if (main_validate()) {
+				log_info("reloading %s", main_conf_path);
+				kill(child, SIGUSR1);
+			}
+			continue;
+		}
+		rc = main_reap(child);
+		if (rc < 0)
+			continue;
+		if (rc == 0)
+			exit(0);
+		if (first && time(NULL) - started < 3)
+			fatalx("the milter process could not start");
+		first = false;
+		quick_deaths = time(NULL) - started < 10 ? quick_deaths + 1 : 0;
+		if (quick_deaths >= 5)
+			fatalx("milter process keeps dying; giving up");
+		log_warnx("milter process exited with status %d; restarting",
+			  rc);
+		sleep(quick_deaths);
+		child = main_spawn(&saved);
+		started = time(NULL);
+	}
+}
+
+/* main_daemonize - detach from the terminal */
+static void
+main_daemonize(void)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0)
+		fatal("fork");
+	if (pid > 0)
+		_exit(0);
+	if (setsid() < 0)
+		fatal("setsid");
+	if (chdir("/") < 0)
+		fatal("chdir /");
+	fd = open("/dev/null", O_RDWR);
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+}
+
+/* main_start_logging - syslog_name and syslog_facility from the file */
+static void
+main_start_logging(bool foreground)
+{
+	struct settings *s = main_load();
+
+	log_init(conf_str(s->conf, "syslog_name"), foreground,
+		 conf_str(s->conf, "syslog_facility"));
+	settings_release(s);
+}
+
+int
+main(int argc, char **argv)
+{
+	bool foreground = false, check = false;
+	int ch;
+
+	while ((ch = getopt(argc, argv, "c:fnv")) != -1) {
+		switch (ch) {
+		case 'c':
+			main_conf_path = optarg;
+			break;
+		case 'f':
+			foreground = true;
+			break;
+		case 'n':
+			check = true;
+			break;
+		case 'v':
+			log_setverbose(log_getverbose() + 1);
+			break;
+		default:
+			main_usage();
+		}
+	}
+	if (optind != argc)
+		main_usage();
+	if (check)
+		return main_check();
+	log_init(MAIN_NAME, 1, NULL);
+	main_start_logging(foreground);
+	if (!foreground)
+		main_daemonize();
+	main_supervise();
+}

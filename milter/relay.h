@@ -1,0 +1,48 @@
+/*
+ * relay.h - backup-MX relay recovery: for mail handed over by a client in
+ * relay_networks, find the client that really connected to the relay by
+ * reading the relay's own Received line (and the next one down while that
+ * client is itself a trusted relay), so SPF judges the right address.
+ */
+#ifndef TMX_RELAY_H
+#define TMX_RELAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <trustmx/addr.h>
+#include <trustmx/cidrset.h>
+
+#include "received.h"
+
+#define RELAY_MAX_HOPS 8
+
+/* The relay that connected to us, as Postfix told us about it */
+struct relay_peer {
+	struct tmx_addr addr;
+	const char *helo;	/* may be NULL */
+	const char *rdns;	/* may be NULL or "unknown" */
+};
+
+struct relay_recovery {
+	bool usable;			/* a client was recovered */
+	struct tmx_addr client;		/* the original client */
+	char helo[RECEIVED_NAME_MAX];	/* the HELO it gave the relay */
+	struct tmx_addr last_relay;	/* the trusted relay it connected to */
+	unsigned hops;			/* trusted relays walked (>= 1) */
+	unsigned skipped;		/* lines skipped as our own MTA's */
+	bool by_mismatch;		/* a "by" part named another host */
+	char note[320];			/* why unusable, or the by mismatch */
+};
+
+/*
+ * relay_recover - walk the Received values (topmost first, as the milter
+ * saw them) starting from peer. relays is relay_networks. Fills *r; never
+ * fails: r->usable says whether a client was found.
+ */
+void relay_recover(const struct tmx_cidrset *relays,
+		   const struct relay_peer *peer,
+		   char *const *received, size_t nreceived,
+		   struct relay_recovery *r);
+
+#endif

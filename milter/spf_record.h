@@ -1,0 +1,49 @@
+/*
+ * spf_record.h - SPF records checked against RFC 7208's ABNF (section 12)
+ * before libspf2 compiles them, so that syntax errors are permerror and
+ * malformed macros never reach libspf2's compiler (CVE-2023-42118).
+ */
+#ifndef TMX_SPF_RECORD_H
+#define TMX_SPF_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/*
+ * libspf2 cannot express a zero CIDR length (it reads /0 as "none"), so
+ * a/0, mx/0 and friends are rewritten to name a lookup with this label
+ * appended; the DNS layer strips it and answers with the client address.
+ */
+#define SPF_RECORD_ANY4		"_tmx-any4"	/* IPv4 prefix /0 */
+#define SPF_RECORD_ANY6		"_tmx-any6"	/* IPv6 prefix /0 */
+#define SPF_RECORD_ANY46	"_tmx-any46"	/* both */
+
+#define SPF_RECORD_MAX		4096	/* longest record we evaluate */
+
+/* spf_record_is_spf - a TXT string that selects as SPF: "v=spf1" then SP or end */
+bool spf_record_is_spf(const char *txt);
+
+/*
+ * spf_record_check - validate a whole record; on success write the text
+ * libspf2 is to compile into out (0), else -1 and a static reason.
+ */
+int spf_record_check(const char *record, char *out, size_t outlen,
+		     const char **error_r);
+
+/* What the macro letters expand to in one evaluation (NULL: unknown). */
+struct spf_macro_values {
+	const char *l, *s, *o, *d, *i, *h, *v;
+};
+
+/*
+ * spf_record_fix_rhs - libspf2 1.2.10 drops the first character when a
+ * macro's digit transformer asks for at least as many parts as the value
+ * has (%{d2} of "example.com" gives "xample.com"). Asking for all parts is
+ * the same as not asking, so such digits are removed from text, in place.
+ */
+void spf_record_fix_rhs(char *text, const struct spf_macro_values *mv);
+
+/* spf_record_check_explain - an exp= TXT string (explain-string); 0 or -1 */
+int spf_record_check_explain(const char *text, const char **error_r);
+
+#endif

@@ -1,0 +1,120 @@
+/*
+ * verdict.c - the milter's policy in one place. Mail from a trusted relay
+ * is never rejected: a 5xx there makes the relay bounce to a sender that
+ * may be forged, so it is marked (and quarantined when asked) instead.
+ */
+#include <string.h>
+
+#include "verdict.h"
+
+/* verdict_dns_trouble - did any check end in a temporary DNS failure */
+static bool
+verdict_dns_trouble(const struct results *res)
+{
+	const struct results_spf *spf = &res->spf;
+
+	if ((spf->source == RESULTS_SPF_DIRECT ||
+	     spf->source == RESULTS_SPF_RECOVERED) &&
+	    spf->verdict.result == SPF_OUT_TEMPERROR)
+		return true;
+	if (res->dkim.temperror)
+		return true;
+	return res->dmarc.result != NULL &&
+	    strcmp(res->dmarc.result, "temperror") == 0;
+}
+
+/* verdict_spf_failed - SPF fail for the judged client */
+static bool
+verdict_spf_failed(const struct results *res)
+{
+	return (res->spf.source == RESULTS_SPF_DIRECT ||
+		res->spf.source == RESULTS_SPF_RECOVERED) &&
+	    res->spf.verdict.result == SPF_OUT_FAIL;
+}
+
+/* verdict_set - fill v */
+static void
+verdict_set(struct verdict *v, enum verdict_action action, const char *reason)
+{
+	v->action = action;
+	v->reason = reason;
+}
+
+/* verdict_relay - mail handed over by a trusted relay: mark, never reject */
+static void
+verdict_relay(const struct verdict_policy *policy, const struct results *res,
+	      bool dmarc_failed, struct verdict *v)
+{
+	if (policy->relay_quarantine && (dmarc_failed || verdict_spf_failed(res)))
+		verdict_set(v, VERDICT_QUARANTINE,
+			    "authentication failed for mail from a trusted relay");
+}
+
+/* verdict_decide - see verdict.h */
+void
+verdict_decide(const struct verdict_policy *policy, const struct results *res,
+	       unsigned roll, struct verdict *v)
+{
+	const struct results_dmarc *dm = &res->dmarc;
+	bool dmarc_failed = dm->result != NULL && strcmp(dm->result, "fail") == 0;
+	bool sampled = roll < (unsigned)(dm->pct < 0 ? 0 : dm->pct);
+
+	verdict_set(v, VERDICT_ACCEPT, "accepted");
+	if (res->submission)
+		return;
+	if (policy->dns_tempfail && verdict_dns_trouble(res)) {
+		verdict_set(v, VERDICT_TEMPFAIL,
+			    "temporary DNS failure during authentication");
+		return;
+	}
+	if (res->via_relay) {
+		verdict_relay(policy, res, dmarc_failed, v);
+		return;
+	}
+	if (!dmarc_failed)
+		return;
+	/* RFC 7489 6.6.4: a message pct did not select gets the next policy down */
+	if (dm->policy == RESULTS_POLICY_REJECT && sampled &&
+	    policy->dmarc_reject)
+		verdict_set(v, VERDICT_REJECT,
+			    "DMARC policy of the From domain says reject");
+	else if (((dm->policy == RESULTS_POLICY_REJECT) ||
+		  (dm->policy == RESULTS_POLICY_QUARANTINE && sampled)) &&
+		 policy->dmarc_quarantine)
+		verdict_set(v, VERDICT_QUARANTINE,
+			    "DMARC policy of the From domain says quarantine");
+}
+
+/* verdict_action_name - see verdict.h */
+const char *
+verdict_action_name(enum verdict_action action)
+{
+	switch (action) {
+	case VERDICT_ACCEPT:
+		return "accept";
+	case VERDICT_QUARANTINE:
+		return "quarantine";
+	case VERDICT_REJECT:
+		return "reject";
+	case VERDICT_TEMPFAIL:
+		return "tempfail";
+	}
+	return "accept";
+}
+
+/* results_policy_name - see results.h */
+const char *
+results_policy_name(enum results_policy policy)
+{
+	switch (policy) {
+	case RESULTS_POLICY_NONE:
+		return "none";
+	case RESULTS_POLICY_QUARANTINE:
+		return "quarantine";
+	case RESULTS_POLICY_REJECT:
+		return "reject";
+	case RESULTS_POLICY_UNKNOWN:
+		break;
+	}
+	return "unknown";
+}

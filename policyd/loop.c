@@ -1,0 +1,351 @@
+/*
+ * loop.c - the single-threaded epoll loop that answers every request: it
+ * accepts clients, drives their connections, expires them at their
+ * deadlines, turns signals into reloads or a stop, and swaps in the lists
+ * the refresher thread hands over. Nothing here waits on DNS or disk.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <trustmx/addr.h>
+
+#include "conn.h"
+#include "log.h"
+#include "xalloc.h"
+
+#define LOOP_EVENTS		128
+#define LOOP_ACCEPTS		64	/* per wake-up and listener */
+#define LOOP_FULL_WARN_MS	10000
+
+/* A fixed epoll source: a listener, the signalfd or the hand-off pipe. */
+struct loop_tag {
+	enum loop_kind kind;
+	size_t index;
+};
+
+/* loop_now - monotonic milliseconds */
+uint64_t
+loop_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* loop_unlink - take c off its timeout list */
+static void
+loop_unlink(struct loop *lp, struct conn *c, struct conn_list *list)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		list->head = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	else
+		list->tail = c->prev;
+	c->prev = c->next = NULL;
+}
+
+/* loop_arm - (re)start c's deadline; lists stay in deadline order */
+void
+loop_arm(struct loop *lp, struct conn *c, int timeout_ms)
+{
+	struct conn_list *list;
+
+	if (c->waiting >= 0)
+		loop_unlink(lp, c, &lp->waiting[c->waiting]);
+	c->waiting = (int)c->stage;
+	list = &lp->waiting[c->stage];
+	c->deadline = loop_now() + (uint64_t)timeout_ms;
+	c->prev = list->tail;
+	c->next = NULL;
+	if (list->tail)
+		list->tail->next = c;
+	else
+		list->head = c;
+	list->tail = c;
+}
+
+/* loop_events - what epoll should wait for on c */
+void
+loop_events(struct loop *lp, struct conn *c, bool in, bool out)
+{
+	struct epoll_event ev;
+
+	if (c->reading == in && c->writing == out)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = (in ? EPOLLIN : 0) | (out ? EPOLLOUT : 0);
+	ev.data.ptr = c;
+	if (epoll_ctl(lp->ep, EPOLL_CTL_MOD, c->fd, &ev) < 0)
+		log_warn("epoll_ctl");
+	c->reading = in;
+	c->writing = out;
+}
+
+/* conn_close - forget a connection (here: it owns list and epoll state) */
+void
+conn_close(struct loop *lp, struct conn *c)
+{
+	if (c->waiting >= 0)
+		loop_unlink(lp, c, &lp->waiting[c->waiting]);
+	(void)epoll_ctl(lp->ep, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	free(c->in);
+	free(c->out);
+	free(c);
+	lp->nconns--;
+}
+
+/* loop_add - watch fd for input with data */
+static int
+loop_add(struct loop *lp, int fd, void *data)
+{
+	struct epoll_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.ptr = data;
+	return epoll_ctl(lp->ep, EPOLL_CTL_ADD, fd, &ev);
+}
+
+/* loop_peer - the peer as text and, for inet, binary; -1 when not inet */
+static int
+loop_peer(const struct sockaddr_storage *ss, char *text, size_t size,
+	  struct tmx_addr *addr_r)
+{
+	if (tmx_addr_from_sockaddr((const struct sockaddr *)ss, addr_r) < 0) {
+		snprintf(text, size, "unix");
+		return -1;
+	}
+	tmx_addr_unmap(addr_r);
+	tmx_addr_format(addr_r, text, size);
+	return 0;
+}
+
+/* loop_accept_one - a new client on l, unless refused; -1 when none left */
+static int
+loop_accept_one(struct loop *lp, struct listener *l)
+{
+	const struct pd_settings *s = &lp->gen->config->settings;
+	char peer[TMX_ADDR_STRLEN + 8];
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof(ss);
+	struct tmx_addr addr;
+	struct conn *c;
+	int fd;
+
+	memset(&ss, 0, sizeof(ss));
+	fd = accept4(l->fd, (struct sockaddr *)&ss, &sslen,
+		     SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+		    errno != ECONNABORTED)
+			log_warn("%s: accept", l->spec.spec);
+		return -1;
+	}
+	if (lp->nconns >= s->max_clients) {
+		uint64_t now = loop_now();
+
+		if (now - lp->full_warned > LOOP_FULL_WARN_MS) {
+			log_warnx("max_clients = %zu reached; refusing new "
+				  "connections", s->max_clients);
+			lp->full_warned = now;
+		}
+		close(fd);
+		return 0;
+	}
+	if (loop_peer(&ss, peer, sizeof(peer), &addr) == 0 && !l->spec.haproxy &&
+	    !conn_client_allowed(lp->gen->lists, &addr)) {
+		log_warnx("%s: client %s not in policy_clients; closing",
+			  l->spec.spec, peer);
+		close(fd);
+		return 0;
+	}
+	c = conn_new(lp, fd, l, &ss, peer);
+	if (loop_add(lp, fd, c) < 0) {
+		log_warn("epoll_ctl");
+		close(fd);
+		free(c->in);
+		free(c);
+		return 0;
+	}
+	c->reading = true;
+	lp->nconns++;
+	loop_arm(lp, c, c->stage == CONN_HEADER ? s->proxy_timeout_ms :
+		 s->client_timeout_ms);
+	return 0;
+}
+
+/* loop_accept - take the clients waiting on listener l */
+static void
+loop_accept(struct loop *lp, struct listener *l)
+{
+	int i;
+
+	for (i = 0; i < LOOP_ACCEPTS; i++)
+		if (loop_accept_one(lp, l) < 0)
+			break;
+}
+
+/* loop_swap - the refresher's new generations become the live one */
+static void
+loop_swap(struct loop *lp)
+{
+	struct pd_gen *gen;
+	ssize_t n;
+
+	while ((n = read(lp->handoff_fd, &gen, sizeof(gen))) == sizeof(gen)) {
+		if (!settings_same_listeners(&lp->gen->config->settings,
+		    &gen->config->settings))
+			log_warnx("%s: policy_listen/socketmap_listen changed; "
+				  "restart to apply, still listening as before",
+				  gen->config->path);
+		refresh_gen_free(lp->gen);
+		lp->gen = gen;
+		log_debug("now answering from lists generation %u", gen->serial);
+	}
+	if (n > 0)
+		log_warnx("hand-off pipe: short read");
+}
+
+/* loop_signal - SIGHUP reloads, SIGTERM and SIGINT stop */
+static void
+loop_signal(struct loop *lp)
+{
+	struct signalfd_siginfo si;
+
+	while (read(lp->signal_fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			log_info("SIGHUP: reloading %s", lp->gen->config->path);
+			refresh_request_reload(lp->refresher);
+		} else {
+			log_info("signal %u: stopping", si.ssi_signo);
+			lp->quit = true;
+		}
+	}
+}
+
+/* loop_expire - close connections past their deadline; ms to the next */
+static int
+loop_expire(struct loop *lp)
+{
+	uint64_t now = loop_now(), next = 0;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		struct conn *c;
+
+		while ((c = lp->waiting[i].head) != NULL && c->deadline <= now) {
+			if (c->stage == CONN_HEADER)
+				log_warnx("%s: no PROXY header within "
+					  "proxy_timeout; closing", c->peer);
+			else if (c->inlen > 0 || c->req.nattrs > 0)
+				log_warnx("%s: request not finished within "
+					  "client_timeout; closing", c->peer);
+			else
+				log_debug("%s: idle; closing", c->peer);
+			conn_close(lp, c);
+		}
+		if (c != NULL && (next == 0 || c->deadline < next))
+			next = c->deadline;
+	}
+	if (next == 0)
+		return -1;
+	return (int)(next - now);
+}
+
+/* loop_dispatch - one epoll event */
+static void
+loop_dispatch(struct loop *lp, struct epoll_event *ev)
+{
+	enum loop_kind kind = *(enum loop_kind *)ev->data.ptr;
+	struct loop_tag *tag = ev->data.ptr;
+	struct conn *c = ev->data.ptr;
+
+	switch (kind) {
+	case LOOP_LISTENER:
+		loop_accept(lp, &lp->listeners[tag->index]);
+		break;
+	case LOOP_SIGNAL:
+		loop_signal(lp);
+		break;
+	case LOOP_HANDOFF:
+		loop_swap(lp);
+		break;
+	case LOOP_CONN:
+		if (ev->events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+			conn_readable(lp, c);
+		else if (ev->events & EPOLLOUT)
+			conn_writable(lp, c);
+		break;
+	}
+}
+
+/* loop_close_all - stop: every connection closed */
+static void
+loop_close_all(struct loop *lp)
+{
+	int i;
+
+	for (i = 0; i < 2; i++)
+		while (lp->waiting[i].head != NULL)
+			conn_close(lp, lp->waiting[i].head);
+}
+
+/*
+ * loop_run - serve until SIGTERM/SIGINT. signal_fd reads the blocked
+ * signals; handoff_fd (non-blocking) brings new generations. Owns gen.
+ */
+int
+loop_run(struct listener *listeners, size_t nlisteners, struct pd_gen *gen,
+	 struct refresh *refresher, int handoff_fd, int signal_fd)
+{
+	struct loop_tag *tags = xcalloc(nlisteners + 2, sizeof(*tags));
+	struct epoll_event events[LOOP_EVENTS];
+	struct loop lp;
+	size_t i;
+	int n;
+
+	memset(&lp, 0, sizeof(lp));
+	lp.listeners = listeners;
+	lp.nlisteners = nlisteners;
+	lp.gen = gen;
+	lp.refresher = refresher;
+	lp.handoff_fd = handoff_fd;
+	lp.signal_fd = signal_fd;
+	if ((lp.ep = epoll_create1(EPOLL_CLOEXEC)) < 0)
+		fatal("epoll_create1");
+	for (i = 0; i < nlisteners; i++) {
+		tags[i].kind = LOOP_LISTENER;
+		tags[i].index = i;
+		if (loop_add(&lp, listeners[i].fd, &tags[i]) < 0)
+			fatal("epoll_ctl");
+	}
+	tags[nlisteners].kind = LOOP_SIGNAL;
+	tags[nlisteners + 1].kind = LOOP_HANDOFF;
+	if (loop_add(&lp, signal_fd, &tags[nlisteners]) < 0 ||
+	    loop_add(&lp, handoff_fd, &tags[nlisteners + 1]) < 0)
+		fatal("epoll_ctl");
+	while (!lp.quit) {
+		n = epoll_wait(lp.ep, events, LOOP_EVENTS, loop_expire(&lp));
+		if (n < 0 && errno != EINTR)
+			fatal("epoll_wait");
+		for (i = 0; n > 0 && i < (size_t)n; i++)
+			loop_dispatch(&lp, &events[i]);
+	}
+	loop_close_all(&lp);
+	close(lp.ep);
+	free(tags);
+	refresh_gen_free(lp.gen);
+	return 0;
+}

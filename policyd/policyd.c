@@ -1,0 +1,207 @@
+/*
+ * policyd.c - trustmx-policyd: main. Reads trustmx.conf, builds the trust
+ * lists, opens the listeners, drops privileges, starts the refresher
+ * thread and runs the event loop. -n only checks the configuration.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "policyd.h"
+#include "xalloc.h"
+
+#define POLICYD_NAME	"trustmx-policyd"
+#define POLICYD_CONF	"/etc/trustmx/trustmx.conf"
+
+/* policyd_usage - the synopsis, then exit */
+static void __attribute__((noreturn))
+policyd_usage(void)
+{
+	fprintf(stderr, "usage: %s [-fnv] [-c config]\n", POLICYD_NAME);
+	exit(2);
+}
+
+/* policyd_check - -n: the configuration and lists, then exit */
+static int
+policyd_check(const char *path)
+{
+	char err[1024];
+	struct pd_config *config = settings_load(path, err, sizeof(err));
+	struct refresh *r;
+	struct pd_gen *gen;
+
+	if (config == NULL) {
+		fprintf(stderr, "%s: %s\n", POLICYD_NAME, err);
+		return 1;
+	}
+	r = refresh_new(config);
+	gen = refresh_build_initial(r, err, sizeof(err));
+	settings_unref(config);
+	if (gen == NULL) {
+		fprintf(stderr, "%s: %s\n", POLICYD_NAME, err);
+		refresh_free(r);
+		return 1;
+	}
+	refresh_gen_free(gen);
+	refresh_free(r);
+	return 0;
+}
+
+/* policyd_open - every configured listener; fatal on failure */
+static struct listener *
+policyd_open(const struct pd_settings *s)
+{
+	struct listener *l = xcalloc(s->nlisten, sizeof(*l));
+	char err[512];
+	size_t i;
+
+	for (i = 0; i < s->nlisten; i++) {
+		if (listener_open(&s->listen[i], s->socket_mode, &l[i], err, sizeof(err)) < 0)
+			fatalx("listen on %s: %s", s->listen[i].spec, err);
+		log_info("listening on %s%s (%s)", s->listen[i].spec,
+			 s->listen[i].haproxy ? " haproxy" : "",
+			 s->listen[i].service == PD_POLICY ? "policy" :
+			 "socketmap");
+	}
+	return l;
+}
+
+/* policyd_drop - as root with "user" set: become that user */
+static void
+policyd_drop(const struct pd_settings *s, struct listener *l, size_t n)
+{
+	struct passwd *pw;
+	size_t i;
+
+	if (geteuid() != 0 || *s->user == '\0')
+		return;
+	if ((pw = getpwnam(s->user)) == NULL)
+		fatalx("user %s: no such user", s->user);
+	for (i = 0; i < n; i++)
+		if (listener_chown(&l[i], pw->pw_uid, pw->pw_gid) < 0)
+			fatal("chown %s", l[i].spec.path);
+	if (initgroups(pw->pw_name, pw->pw_gid) < 0 ||
+	    setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0)
+		fatal("dropping privileges to %s", s->user);
+	if (setuid(0) == 0)
+		fatalx("could drop privileges to %s but regain root", s->user);
+}
+
+/* policyd_signals - block the signals the loop reads through a signalfd */
+static int
+policyd_signals(void)
+{
+	sigset_t set;
+	int fd;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	/* blocked before the thread starts, so it inherits the mask */
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		fatal("sigprocmask");
+	if ((fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
+		fatal("signalfd");
+	return fd;
+}
+
+/* policyd_daemonize - detach from the terminal unless -f */
+static void
+policyd_daemonize(void)
+{
+	int fd;
+
+	if (daemon(0, 1) < 0)
+		fatal("daemon");
+	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+}
+
+/* main - options, configuration, listeners, thread, loop */
+int
+main(int argc, char **argv)
+{
+	const char *path = POLICYD_CONF;
+	char *abspath;
+	int ch, foreground = 0, check = 0, verbose = 0;
+	int handoff[2], sigfd;
+	struct pd_config *config;
+	struct listener *listeners;
+	struct refresh *r;
+	struct pd_gen *gen;
+	size_t i, n;
+	char err[1024];
+
+	while ((ch = getopt(argc, argv, "c:fnv")) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'f':
+			foreground = 1;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		default:
+			policyd_usage();
+		}
+	}
+	if (optind != argc)
+		policyd_usage();
+	log_init(POLICYD_NAME, 1, NULL);
+	log_setverbose(verbose);
+	if (check)
+		return policyd_check(path);
+	if ((config = settings_load(path, err, sizeof(err))) == NULL)
+		fatalx("%s", err);
+	/* reloads happen after chdir("/"): remember where the file is */
+	if ((abspath = realpath(path, NULL)) == NULL)
+		fatal("%s", path);
+	free(config->path);
+	config->path = abspath;
+	log_init(conf_str(config->conf, "syslog_name"), foreground,
+		 conf_str(config->conf, "syslog_facility"));
+	r = refresh_new(config);
+	if ((gen = refresh_build_initial(r, err, sizeof(err))) == NULL)
+		fatalx("%s", err);
+	if (!foreground)
+		policyd_daemonize();
+	n = config->settings.nlisten;
+	listeners = policyd_open(&config->settings);
+	policyd_drop(&config->settings, listeners, n);
+	settings_unref(config);
+	sigfd = policyd_signals();
+	if (pipe2(handoff, O_CLOEXEC) < 0 || fcntl(handoff[0], F_SETFL,
+	    O_NONBLOCK) < 0)
+		fatal("pipe");
+	if (refresh_run(r, handoff[1], err, sizeof(err)) < 0)
+		fatalx("%s", err);
+	log_info("started, lists generation %u", gen->serial);
+	loop_run(listeners, n, gen, r, handoff[0], sigfd);
+	refresh_stop(r);
+	refresh_free(r);
+	for (i = 0; i < n; i++)
+		listener_close(&listeners[i]);
+	free(listeners);
+	log_info("stopped");
+	return 0;
+}

@@ -1,0 +1,114 @@
+/*
+ * socketmap.c - socketmap_table(5) for postscreen_access_list: netstring
+ * framing, and the answer for map "postscreen": deny_networks reject,
+ * relay_networks and proxy_networks permit, anything else NOTFOUND.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <trustmx/addr.h>
+
+#include "policyd.h"
+#include "socketmap.h"
+
+#define SOCKETMAP_MAP_NAME	"postscreen"
+
+/* socketmap_parse - one netstring at the start of buf */
+enum socketmap_status
+socketmap_parse(const uint8_t *buf, size_t len, const uint8_t **payload_r,
+		size_t *payload_len_r, size_t *consumed_r,
+		const char **error_r)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < len && buf[i] >= '0' && buf[i] <= '9'; i++) {
+		n = n * 10 + (size_t)(buf[i] - '0');
+		if (n > SOCKETMAP_MAX) {
+			*error_r = "netstring longer than 100000 bytes";
+			return SOCKETMAP_INVALID;
+		}
+	}
+	if (i == len)
+		return SOCKETMAP_MORE;
+	if (i == 0 || buf[i] != ':') {
+		*error_r = "malformed netstring length";
+		return SOCKETMAP_INVALID;
+	}
+	i++;
+	if (len - i < n + 1)
+		return SOCKETMAP_MORE;
+	if (buf[i + n] != ',') {
+		*error_r = "netstring without trailing comma";
+		return SOCKETMAP_INVALID;
+	}
+	*payload_r = buf + i;
+	*payload_len_r = n;
+	*consumed_r = i + n + 1;
+	return SOCKETMAP_DONE;
+}
+
+/* socketmap_copy_key - the key as a C string for logs, shortened, no NULs */
+static void
+socketmap_copy_key(const uint8_t *key, size_t len, char *out, size_t size)
+{
+	size_t i;
+
+	for (i = 0; i < len && i + 1 < size; i++)
+		out[i] = (key[i] >= 0x20 && key[i] < 0x7f) ? (char)key[i] : '?';
+	out[i] = '\0';
+}
+
+/* socketmap_answer - the reply for one request payload */
+void
+socketmap_answer(const struct lists *lists, const uint8_t *payload,
+		 size_t len, struct socketmap_result *res_r)
+{
+	const uint8_t *sp = memchr(payload, ' ', len);
+	char key[TMX_ADDR_STRLEN + 1];
+	struct tmx_addr addr;
+	size_t keylen;
+
+	res_r->verdict = VERDICT_NONE;
+	res_r->source = NULL;
+	res_r->key[0] = '\0';
+	if (sp == NULL || (size_t)(sp - payload) != strlen(SOCKETMAP_MAP_NAME) ||
+	    memcmp(payload, SOCKETMAP_MAP_NAME, strlen(SOCKETMAP_MAP_NAME)) != 0) {
+		socketmap_copy_key(payload, len, res_r->key, sizeof(res_r->key));
+		res_r->reply = "PERM unknown map";
+		return;
+	}
+	keylen = len - (size_t)(sp + 1 - payload);
+	socketmap_copy_key(sp + 1, keylen, res_r->key, sizeof(res_r->key));
+	res_r->reply = "NOTFOUND ";
+	/* hostnames, "unknown" and overlong keys are no addresses: NOTFOUND */
+	if (keylen == 0 || keylen >= sizeof(key) || memchr(sp + 1, '\0', keylen))
+		return;
+	memcpy(key, sp + 1, keylen);
+	key[keylen] = '\0';
+	if (tmx_addr_parse(key, &addr) < 0)
+		return;
+	tmx_addr_unmap(&addr);
+	res_r->verdict = verdict_lookup(lists, &addr, &res_r->source);
+	switch (res_r->verdict) {
+	case VERDICT_DENY:
+		res_r->reply = "OK reject";
+		break;
+	case VERDICT_RELAY:
+	case VERDICT_PROXY:
+		res_r->reply = "OK permit";
+		break;
+	default:
+		break;
+	}
+}
+
+/* socketmap_format - reply as a netstring into out; bytes written or 0 */
+size_t
+socketmap_format(const char *reply, char *out, size_t size)
+{
+	int n = snprintf(out, size, "%zu:%s,", strlen(reply), reply);
+
+	if (n < 0 || (size_t)n >= size)
+		return 0;
+	return (size_t)n;
+}

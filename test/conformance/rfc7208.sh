@@ -1,0 +1,91 @@
+#!/bin/bash
+# rfc7208.sh - the openspf RFC 7208 conformance suite (2014.04, 203 tests),
+# and trustmx's own cases in the same format (trustmx-spf.yml), run through
+# "trustmx spf check" against dnsmasq serving each scenario's zone inside a
+# private network namespace. Passes only at 203/203 and all of ours.
+set -u
+
+. "$TMX_SRCDIR/test/lib/netns.sh"
+tmx_need dnsmasq
+[ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import yaml' 2>/dev/null ||
+	tmx_skip "python3-yaml not installed"
+tmx_enter "$@"
+
+blackhole=127.0.0.54	# nothing listens: TIMEOUT names get no answer
+
+# rfc7208_dns_stop - stop the previous scenario's dnsmasq and undo its
+# resolv.conf bind mount, so that tmx_dns_start can start the next afresh
+rfc7208_dns_stop() {
+	[ -s "$TMX_TMP/dnsmasq.pid" ] || return 0
+	pid=$(cat "$TMX_TMP/dnsmasq.pid")
+	kill "$pid" 2>/dev/null
+	while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+	rm -f "$TMX_TMP/dnsmasq.pid"
+	umount /etc/resolv.conf
+}
+
+# rfc7208_run_test - one line of a .tests file; prints FAIL lines. The
+# command must also exit 0: every completed evaluation does.
+rfc7208_run_test() {
+	IFS=$'\x1f' read -r name host helo from results <<<"$1"
+	"$TRUSTMX" spf check --ip "$host" --helo "$helo" --from "$from" \
+		>"$TMX_TMP/stdout" 2>"$TMX_TMP/stderr"
+	rc=$?
+	got=$(head -n 1 "$TMX_TMP/stdout")
+	case "$rc,,$results," in
+	0,*",$got,"*) return 0 ;;
+	esac
+	echo "FAIL $name: expected $results, got ${got:-nothing} (exit $rc)"
+	head -c 2000 "$TMX_TMP/stderr"
+	return 1
+}
+
+# rfc7208_run_suite YAML LABEL EXPECTED - every scenario of one suite, one
+# dnsmasq per scenario (zones of different scenarios collide); prints the
+# failures and "N/TOTAL passed"; false unless all EXPECTED tests passed
+rfc7208_run_suite() {
+	dir=$TMX_TMP/$2
+	/usr/bin/python3 "$TMX_SRCDIR/test/conformance/rfc7208-zones.py" \
+		"$1" "$dir" "$blackhole" || return 1
+	total=0
+	passed=0
+	for conf in "$dir"/*.conf; do
+		rfc7208_dns_stop
+		tmx_dns_start "$conf" "timeout:1 attempts:1" || return 1
+		while IFS= read -r line; do
+			[ -n "$line" ] || continue
+			total=$((total + 1))
+			rfc7208_run_test "$line" && passed=$((passed + 1))
+		done <"${conf%.conf}.tests"
+	done
+	rfc7208_dns_stop
+	echo "$2: $passed/$total passed"
+	[ "$total" = "$3" ] && [ "$passed" = "$total" ]
+}
+
+# rfc7208_threads - one layer shared by 8 threads (the milter's way),
+# against the first scenario of trustmx-spf.yml, whose zone it leaves up
+rfc7208_threads() {
+	[ -n "${TMX_SPF_THREADS:-}" ] || return 0
+	tmx_dns_start "$TMX_TMP/trustmx/00.conf" "timeout:1 attempts:1" ||
+		return 1
+	"$TMX_SPF_THREADS" 8 40 \
+		192.0.2.10 mail.example.com user@v4.example.com pass \
+		192.0.2.11 mail.example.com user@v4.example.com fail \
+		::ffff:192.0.2.10 mail.example.com user@v4.example.com pass \
+		127.0.0.1 mail.example.com user@deny.example.com fail \
+		127.0.0.1 mail.example.com user@local.example.com pass \
+		198.51.100.7 v4.example.com "" fail
+	rc_threads=$?
+	rfc7208_dns_stop
+	return $rc_threads
+}
+
+rc=0
+rfc7208_run_suite "$TMX_SRCDIR/test/conformance/trustmx-spf.yml" trustmx 16 ||
+	rc=1
+rfc7208_threads || rc=1
+# the openspf suite last: its count is the line operators look for
+rfc7208_run_suite "$TMX_SRCDIR/test/conformance/rfc7208-tests.yml" rfc7208 203 ||
+	rc=1
+exit $rc

@@ -1,0 +1,166 @@
+#!/bin/bash
+# list-cli.sh - "trustmx list show|check|export" on a real trustmx.conf:
+# inline, file:, cidr: and spf: sources (spf: resolved by a dnsmasq in a
+# private namespace), the export as postmap(1) answers it, atomic replace,
+# and errors that name file:line and keep the old export.
+. "$TMX_SRCDIR/test/lib/netns.sh"
+tmx_enter "$@"
+tmx_need dnsmasq postmap
+
+failures=0
+
+# fail - note a failed check with what the last command printed
+fail() {
+	echo "FAIL: $*" >&2
+	sed 's/^/  stdout: /' "$TMX_TMP/out.txt" >&2
+	sed 's/^/  stderr: /' "$TMX_TMP/err.txt" >&2
+	failures=$((failures + 1))
+}
+
+# run ARGS... - trustmx with ARGS; $rc, $TMX_TMP/out.txt, $TMX_TMP/err.txt
+run() {
+	rc=0
+	"$TRUSTMX" "$@" >"$TMX_TMP/out.txt" 2>"$TMX_TMP/err.txt" || rc=$?
+}
+
+# expect_out DESCRIPTION ARGS... - exit 0 and stdout equal to stdin
+expect_out() {
+	what=$1
+	shift
+	cat >"$TMX_TMP/want.txt"
+	run "$@"
+	if [ "$rc" != 0 ]; then
+		fail "$what: exit $rc"
+	elif ! diff -u "$TMX_TMP/want.txt" "$TMX_TMP/out.txt" >&2; then
+		fail "$what: output differs"
+	else
+		echo "ok: $what"
+	fi
+}
+
+# expect_error DESCRIPTION REGEX ARGS... - non-zero exit, REGEX on stderr
+expect_error() {
+	what=$1
+	re=$2
+	shift 2
+	run "$@"
+	if [ "$rc" = 0 ]; then
+		fail "$what: exit 0"
+	elif ! grep -Eq "$re" "$TMX_TMP/err.txt"; then
+		fail "$what: stderr does not match /$re/"
+	else
+		echo "ok: $what"
+	fi
+}
+
+# query KEY - what postscreen would find in the exported table
+query() {
+	postmap -c "$TMX_TMP/pf" -q "$1" "cidr:$TMX_TMP/out/postscreen.cidr" || true
+}
+
+cat >"$TMX_TMP/dns.conf" <<END
+local=/test/
+txt-record=relay.test,"v=spf1 ip4:198.51.100.64/26 a:mx.relay.test -all"
+host-record=mx.relay.test,203.0.113.7,2001:db8:77::7
+END
+tmx_dns_start "$TMX_TMP/dns.conf" "timeout:1 attempts:1"
+
+mkdir -p "$TMX_TMP/pf" "$TMX_TMP/out" "$TMX_TMP/cache"
+: >"$TMX_TMP/pf/main.cf"
+printf '# backup MX\n192.0.2.0/25\n\n2001:db8:aa::/48\n' >"$TMX_TMP/relays.txt"
+printf '10.20.0.0/16\tOK\n' >"$TMX_TMP/more.cidr"
+cat >"$TMX_TMP/trustmx.conf" <<END
+# list-cli test
+relay_networks = file:$TMX_TMP/relays.txt,
+	spf:relay.test
+proxy_networks = [2001:db8::]/32 cidr:$TMX_TMP/more.cidr
+deny_networks = 192.0.2.64/26, 2001:db8:aa:1::/64
+spf_cache_dir = $TMX_TMP/cache
+END
+conf=$TMX_TMP/trustmx.conf
+
+expect_out "show relay_networks" list show relay_networks -c "$conf" <<END
+192.0.2.0/25
+198.51.100.64/26
+203.0.113.7/32
+2001:db8:77::7/128
+2001:db8:aa::/48
+END
+
+expect_out "show -s proxy_networks" list show -s proxy_networks -c "$conf" <<END
+10.20.0.0/16	proxy_networks: cidr:$TMX_TMP/more.cidr
+2001:db8::/32	proxy_networks: [2001:db8::]/32
+END
+
+expect_out "show policy_clients (default)" list -c "$conf" show policy_clients <<END
+127.0.0.0/8
+::1/128
+END
+
+expect_out "check" list check -c "$conf" <<END
+relay_networks: 5 prefixes ($conf:2)
+proxy_networks: 2 prefixes ($conf:4)
+deny_networks: 2 prefixes ($conf:5)
+policy_clients: 2 prefixes (default)
+END
+grep -q "192.0.2.64/26 (deny_networks: 192.0.2.64/26) overlaps relay_networks" \
+	"$TMX_TMP/err.txt" || fail "no overlap warning"
+
+echo "stale" >"$TMX_TMP/out/postscreen.cidr"
+expect_out "export" list export -c "$conf" "$TMX_TMP/out/postscreen.cidr" </dev/null
+[ "$(ls -A "$TMX_TMP/out")" = postscreen.cidr ] || fail "temporary files left: $(ls -A "$TMX_TMP/out")"
+[ "$(stat -c %a "$TMX_TMP/out/postscreen.cidr")" = 644 ] || fail "export mode"
+while read -r addr want; do
+	got=$(query "$addr")
+	if [ "$got" != "$want" ]; then
+		echo "FAIL: postmap -q $addr: \"$got\", want \"$want\"" >&2
+		failures=$((failures + 1))
+	fi
+done <<END
+192.0.2.70 reject
+192.0.2.10 permit
+192.0.2.200
+2001:db8:aa:1::5 reject
+2001:db8:aa:2::5 permit
+198.51.100.100 permit
+203.0.113.7 permit
+203.0.113.8
+10.20.30.40 permit
+2001:db8:ffff::1 permit
+127.0.0.1
+END
+echo "ok: export answers"
+
+# errors: file:line, non-zero exit, and the last export left alone
+cp "$TMX_TMP/out/postscreen.cidr" "$TMX_TMP/good.cidr"
+cp "$TMX_TMP/relays.txt" "$TMX_TMP/relays.txt.good"
+printf '192.0.2.0/25\n192.0.2.129/25\n' >"$TMX_TMP/relays.txt"
+expect_error "host bits in a list file" \
+	"^trustmx: $TMX_TMP/relays.txt:2: .*\\(relay_networks, set at $conf:2\\)" \
+	list export -c "$conf" "$TMX_TMP/out/postscreen.cidr"
+cmp -s "$TMX_TMP/good.cidr" "$TMX_TMP/out/postscreen.cidr" || fail "a failed export touched the table"
+[ "$(ls -A "$TMX_TMP/out")" = postscreen.cidr ] || fail "temporary files left after a failure"
+cp "$TMX_TMP/relays.txt.good" "$TMX_TMP/relays.txt"
+
+printf 'relay_networks = 192.0.2.0/24\nmax_clients = none\n' >"$TMX_TMP/bad.conf"
+expect_error "bad value" "^trustmx: $TMX_TMP/bad.conf:2: max_clients: bad numerical value" \
+	list check -c "$TMX_TMP/bad.conf"
+printf 'relay_networks = 192.0.2.0/24\n\trelay.example\n' >"$TMX_TMP/bad.conf"
+expect_error "garbage inline" "^trustmx: $TMX_TMP/bad.conf:1: relay_networks: \"relay.example\"" \
+	list show relay_networks -c "$TMX_TMP/bad.conf"
+expect_error "unknown list" "unknown list \"mynetworks\"" list show mynetworks -c "$conf"
+expect_error "missing config" "^trustmx: $TMX_TMP/none.conf: No such file" \
+	list check -c "$TMX_TMP/none.conf"
+expect_error "usage" "usage: trustmx list" list export -c "$conf"
+
+# DNS down: spf: is empty with a warning, the rest still shows
+kill "$(cat "$TMX_TMP/dnsmasq.pid")"
+sleep 0.3
+expect_out "show without DNS" list show relay_networks -c "$conf" <<END
+192.0.2.0/25
+2001:db8:aa::/48
+END
+grep -q "warning: .*spf:relay.test" "$TMX_TMP/err.txt" || fail "no warning for the unresolved spf: source"
+
+[ "$failures" = 0 ] || { echo "$failures checks failed" >&2; exit 1; }
+echo "all list-cli checks passed"

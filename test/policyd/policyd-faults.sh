@@ -1,0 +1,131 @@
+#!/bin/bash
+# policyd-faults.sh - bad input and faults: garbage, oversized and
+# malformed requests close only their own connection; slow clients time
+# out while a slow-but-steady one is answered; disconnects mid-request;
+# max_clients; 1000 concurrent connections on each protocol; reloads under
+# load. The daemon must survive everything and answer every good request.
+set -u
+. "$TMX_SRCDIR/test/lib/netns.sh"
+tmx_enter "$@"
+. "$TMX_SRCDIR/test/lib/postfix.sh"
+. "$TMX_SRCDIR/test/policyd/policyd-lib.sh"
+
+ulimit -n 16384 || tmx_skip "cannot raise the file limit"
+L=$TMX_POLICYD_LOAD
+SM=$TMX_TMP/run/socketmap.sock
+PO=$TMX_TMP/run/policy.sock
+pd_init
+tmx_postfix_init
+conf=("relay_networks = 192.0.2.0/26" "deny_networks = 192.0.2.64/26"
+	"proxy_networks = 127.0.0.1"
+	"deny_policy_action = REJECT listed"
+	"policy_listen = unix:$PO, inet:127.0.0.1:10042 haproxy"
+	"socketmap_listen = unix:$SM"
+	"client_timeout = 2s" "proxy_timeout = 2s" "max_clients = 4000")
+pd_config "${conf[@]}"
+pd_start
+
+# probe DESCRIPTION WANT ARGS... - policyd-load probe output must match WANT
+probe() {
+	what=$1 want=$2
+	shift 2
+	got=$("$L" "$@" | tr '\n' ' ')
+	[ "$got" = "$want" ] || fail "$what: got \"$got\", want \"$want\""
+	echo "ok: $what: $got"
+}
+
+# the daemon still answers a good request on both protocols
+alive() {
+	"$L" -u "$SM" -s socketmap 192.0.2.1="OK permit" >/dev/null ||
+		fail "socketmap dead after: $1"
+	"$L" -u "$PO" -s policy 192.0.2.70="REJECT listed" >/dev/null ||
+		fail "policy dead after: $1"
+	kill -0 "$PD_PID" || fail "policyd died after: $1"
+}
+
+probe "socketmap garbage" "REPLY  EOF " -u "$SM" -g 'GET / HTTP/1.0'$'\r\n\r\n'
+alive "socketmap garbage"
+probe "netstring without comma" "REPLY  EOF " -u "$SM" -g '3:abcX'
+probe "oversized netstring" "REPLY  EOF " -u "$SM" -g '100001:postscreen '
+probe "huge length" "REPLY  EOF " -u "$SM" -g '99999999999999999999:'
+probe "answers before the bad request" "REPLY 9:OK permit,9:NOTFOUND , EOF " \
+	-u "$SM" -g '20:postscreen 192.0.2.1,19:postscreen 10.1.2.3,x'
+probe "unknown map keeps the connection" "REPLY 16:PERM unknown map, OPEN " \
+	-u "$SM" -g '9:nomap key,' -w 1
+probe "binary key" "REPLY 9:NOTFOUND , OPEN " -u "$SM" -g $'13:postscreen \x01\xff,' -w 1
+alive "bad netstrings"
+
+probe "policy garbage" "REPLY  EOF " -u "$PO" -g $'no equals sign here\n\n'
+probe "policy NUL-free binary" "REPLY  EOF " -u "$PO" -g $'\x01\x02\x03\n'
+long=$(head -c 9000 /dev/zero | tr '\0' x)
+probe "policy value > 8192" "REPLY  EOF " -u "$PO" -g "ccert_subject=$long"$'\n\n'
+ok8192=$(head -c 8192 /dev/zero | tr '\0' y)
+probe "policy value = 8192" 'REPLY action=DUNNO\n\n OPEN ' -u "$PO" \
+	-g "ccert_subject=$ok8192"$'\nclient_address=10.9.8.7\n\n' -w 1
+probe "policy pipelined" 'REPLY action=OK\n\naction=REJECT listed\n\n OPEN ' -u "$PO" \
+	-g $'client_address=192.0.2.5\n\nclient_address=::ffff:192.0.2.66\n\n' -w 1
+alive "bad policy requests"
+
+# slow clients: unfinished requests are dropped after client_timeout,
+# a slow but steady one (a byte every 50 ms, done in 1.3s) is answered
+probe "stalled policy request" "REPLY  EOF " -u "$PO" -g $'client_address=192.0.2.5\n' -w 5
+pd_wait 'request not finished within client_timeout' || fail "timeout not logged"
+probe "stalled netstring" "REPLY  EOF " -u "$SM" -g '20:postscreen 19' -w 5
+probe "slow but steady" 'REPLY action=OK\n\n OPEN ' -u "$PO" -T 50 \
+	-g $'client_address=192.0.2.5\n\n' -w 1
+probe "stalled PROXY header" "REPLY  EOF " -i 127.0.0.1:10042 -g $'\r\n\r\n\x00\r\n' -w 5
+pd_wait 'no PROXY header within proxy_timeout' || fail "proxy timeout not logged"
+probe "no PROXY header" "REPLY  EOF " -i 127.0.0.1:10042 -g $'client_address=192.0.2.5\n\n'
+probe "PROXY then policy" 'REPLY action=OK\n\n OPEN ' -i 127.0.0.1:10042 -x 127.0.0.9 \
+	-g $'client_address=192.0.2.5\n\n' -w 1
+alive "slow clients"
+
+# disconnects in the middle of a request, many times
+for i in $(seq 1 50); do
+	"$L" -u "$PO" -g 'client_address=192.0.2.5' -w 0 >/dev/null
+	"$L" -u "$SM" -g '20:postscreen 192.0' -w 0 >/dev/null
+done
+alive "disconnects mid-request"
+pd_wait 'disconnected in the middle of a request' || fail "disconnects not logged"
+
+# 1000 concurrent connections on each protocol, 5 rounds each
+"$L" -u "$SM" -s socketmap -c 1000 -r 5 192.0.2.1="OK permit" \
+	192.0.2.70="OK reject" 10.0.0.1="NOTFOUND " 127.0.0.1="OK permit" \
+	mail.example.org="NOTFOUND " || fail "socketmap under 1000 connections"
+"$L" -u "$PO" -s policy -c 1000 -r 5 192.0.2.1=OK 192.0.2.70="REJECT listed" \
+	10.0.0.1=DUNNO 2001:db8::1=DUNNO || fail "policy under 1000 connections"
+echo "ok: 1000 concurrent connections, every request answered right"
+alive "1000 connections"
+
+# max_clients: the 11th connection is refused while 10 are held open
+pd_config "${conf[@]/max_clients = 4000/max_clients = 10}"
+pd_hup || fail "no reload"
+"$L" -u "$SM" -s socketmap -c 11 192.0.2.1="OK permit" >/dev/null 2>&1 &&
+	fail "max_clients = 10 let 11 connections in"
+pd_wait 'max_clients = 10 reached' || fail "max_clients not logged"
+"$L" -u "$SM" -s socketmap -c 10 -r 3 192.0.2.1="OK permit" >/dev/null ||
+	fail "10 connections not served under max_clients = 10"
+echo "ok: max_clients"
+pd_config "${conf[@]}"
+pd_hup || fail "no reload"
+
+# reloads under load: every answer stays right while lists are swapped
+"$L" -u "$SM" -s socketmap -c 200 -r 300 192.0.2.1="OK permit" \
+	192.0.2.70="OK reject" 10.0.0.1="NOTFOUND " >"$TMX_TMP/load-sm.log" 2>&1 &
+sm_pid=$!
+"$L" -u "$PO" -s policy -c 200 -r 300 192.0.2.1=OK 192.0.2.70="REJECT listed" \
+	10.0.0.1=DUNNO >"$TMX_TMP/load-po.log" 2>&1 &
+po_pid=$!
+for i in $(seq 1 15); do
+	pd_config "${conf[@]}" "# reload $i"
+	kill -HUP "$PD_PID"
+	sleep 0.1
+done
+wait $sm_pid || fail "socketmap answers wrong under reloads: $(cat "$TMX_TMP/load-sm.log")"
+wait $po_pid || fail "policy answers wrong under reloads: $(cat "$TMX_TMP/load-po.log")"
+echo "ok: reloads under load: $(cat "$TMX_TMP/load-sm.log"); $(cat "$TMX_TMP/load-po.log")"
+[ "$(pd_count 'reloaded ')" -ge 10 ] || fail "reloads did not happen"
+alive "reloads under load"
+
+grep -Eq 'fatal|panic' "$PD_LOG" && fail "policyd logged a fatal error"
+echo "PASS"
