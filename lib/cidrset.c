@@ -60,8 +60,10 @@ cidrset_append(struct tmx_cidrset_builder *b, const struct radix_prefix *p,
 		size_t ncap = b->cap ? b->cap * 2 : 64;
 		struct cidrset_entry *grown;
 
-		if (ncap > UINT32_MAX ||
-		    (grown = realloc(b->entries, ncap * sizeof(*grown))) == NULL)
+		if (ncap > UINT32_MAX)
+			return false;
+		grown = realloc(b->entries, ncap * sizeof(*grown));
+		if (grown == NULL)
 			return false;
 		b->entries = grown;
 		b->cap = ncap;

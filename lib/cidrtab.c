@@ -204,12 +204,13 @@ cidrtab_mask_length(const char *digits)
 	unsigned long long v = 0;
 
 	for (; *digits; digits++) {
-		if (v > (unsigned long long)LONG_MAX)
-			break;
-		v = v * 10 + (unsigned)(*digits - '0');
+		unsigned d = (unsigned)(*digits - '0');
+
+		/* strtol() saturates at LONG_MAX: low bits all ones */
+		if (v > ((unsigned long long)LONG_MAX - d) / 10)
+			return UCHAR_MAX;
+		v = v * 10 + d;
 	}
-	if (v > (unsigned long long)LONG_MAX)
-		return UCHAR_MAX;	/* strtol() saturates; low bits all ones */
 	return (unsigned)(v & UCHAR_MAX);
 }
 
@@ -715,8 +716,9 @@ cidrtab_region(struct cidrtab_compiler *c, const struct cidrtab_region *reg,
 	for (unsigned bit = 0; bit < 2; bit++)
 		if (cover[bit] == CIDRTAB_COVER_FULL)
 			cidrtab_emit(c, &half[bit], c->cover_value);
-	return cover[0] == CIDRTAB_COVER_NONE && cover[1] == CIDRTAB_COVER_NONE ?
-	    CIDRTAB_COVER_NONE : CIDRTAB_COVER_SOME;
+	if (cover[0] == CIDRTAB_COVER_NONE && cover[1] == CIDRTAB_COVER_NONE)
+		return CIDRTAB_COVER_NONE;
+	return CIDRTAB_COVER_SOME;
 }
 
 /* cidrtab_compile - emit both families of tab into b; 0 or -1 (memory) */
@@ -783,7 +785,7 @@ tmx_cidrtab_parse(const char *name, const char *text, size_t len,
 
 	memset(&ps, 0, sizeof(ps));
 	ps.name = name != NULL ? name : "(cidr table)";
-	ps.text = text;
+	ps.text = text != NULL ? text : "";
 	ps.len = text != NULL ? len : 0;
 	ps.flags = flags;
 	ps.warn = warn;

@@ -20,14 +20,14 @@ TMX_EXPORT enum tmx_proxy_status
 tmx_proxy_parse(const uint8_t *buf, size_t len, unsigned flags,
 		struct tmx_proxy_hdr *hdr_r, size_t *n_r, const char **error_r)
 {
-	struct tmx_proxy_hdr hdr;
+	struct tmx_proxy_hdr parsed, *hdr = &parsed;
 	enum tmx_proxy_status status;
 	const char *error = NULL;
 	size_t n = 0;
 	bool v1 = !(flags & TMX_PROXY_F_NO_V1);
 	bool v2 = !(flags & TMX_PROXY_F_NO_V2);
 
-	memset(&hdr, 0, sizeof(hdr));
+	memset(hdr, 0, sizeof(*hdr));
 	if (!v1 && !v2) {
 		status = TMX_PROXY_INVALID;
 		error = "both PROXY versions refused by flags";
@@ -37,7 +37,7 @@ tmx_proxy_parse(const uint8_t *buf, size_t len, unsigned flags,
 		n = v1 ? TMX_PROXY_V1_MIN : TMX_PROXY_V2_HDRLEN;
 	} else if (buf[0] == (uint8_t)PROXY_V1_SIG[0]) {
 		if (v1)
-			status = tmx_proxy_parse_v1(buf, len, flags, &hdr,
+			status = tmx_proxy_parse_v1(buf, len, flags, hdr,
 			    &n, &error);
 		else {
 			status = TMX_PROXY_INVALID;
@@ -45,7 +45,7 @@ tmx_proxy_parse(const uint8_t *buf, size_t len, unsigned flags,
 		}
 	} else if (buf[0] == tmx_proxy_v2_sig[0]) {
 		if (v2)
-			status = tmx_proxy_parse_v2(buf, len, flags, &hdr,
+			status = tmx_proxy_parse_v2(buf, len, flags, hdr,
 			    &n, &error);
 		else {
 			status = TMX_PROXY_INVALID;
@@ -57,7 +57,7 @@ tmx_proxy_parse(const uint8_t *buf, size_t len, unsigned flags,
 	}
 
 	if (status == TMX_PROXY_OK && hdr_r != NULL)
-		*hdr_r = hdr;
+		*hdr_r = parsed;
 	if (n_r != NULL)
 		*n_r = status == TMX_PROXY_INVALID ? 0 : n;
 	if (error_r != NULL)

@@ -332,7 +332,7 @@ tmx_proxy_parse_v2(const uint8_t *buf, size_t len, unsigned flags,
 		return TMX_PROXY_INCOMPLETE;
 	}
 
-	memset(hdr_r, 0, sizeof(*hdr_r));
+	/* tmx_proxy_parse zeroed *hdr_r */
 	memset(&w, 0, sizeof(w));
 	w.buf = buf;
 	w.end = TMX_PROXY_V2_HDRLEN + (size_t)tmx_get_be16(buf + 14);

@@ -1,10 +1,11 @@
 /*
- * radix.c - a poptrie-style multibit trie: 6-bit strides, leaf pushing, and
- * nodes that store only their non-empty children and distinct leaf runs,
- * found by popcount. A slot whose subtree holds a single longer prefix ends
- * in a "tail" (one masked compare), so long unique IPv6 prefixes cost one
- * record, not a chain of nodes. Lookup cost depends on the address length
- * only; the trie is never written after radix_build() returns.
+ * radix.c - a poptrie-style multibit trie: a 16-bit direct-pointing table
+ * per family, then 6-bit strides with leaf pushing, in nodes that store only
+ * their non-empty children and distinct leaf runs, found by popcount. A
+ * slot whose subtree holds a single longer prefix ends in a "tail" (one
+ * masked compare), so long unique IPv6 prefixes cost one record, not a
+ * chain of nodes. Lookup cost depends on the address length only; the trie
+ * is never written after radix_build() returns.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -15,12 +16,21 @@
 
 #define RADIX_STRIDE	6
 #define RADIX_SLOTS	64
+#define RADIX_DIRECT_BITS	16
+#define RADIX_DIRECT	(1u << RADIX_DIRECT_BITS)
+
+/* A direct-table entry: a tag in the top two bits, an index below. */
+#define RADIX_REF_LEAF	0u		/* the answer itself */
+#define RADIX_REF_NODE	1u		/* a node, at bit offset 16 */
+#define RADIX_REF_TAIL	2u		/* a tail */
+#define RADIX_REF_SHIFT	30
+#define RADIX_REF_MASK	((1u << RADIX_REF_SHIFT) - 1)
 
 /* An inner node: 64 slots, each a child node, a tail, or a leaf. */
 struct radix_node {
 	uint64_t node_vec;	/* slots that lead to a child node */
 	uint64_t tail_vec;	/* slots that lead to a tail */
-	uint64_t leaf_vec;	/* leaf slots where a new run of leaves starts */
+	uint64_t leaf_vec;	/* leaf slots that start a new run of leaves */
 	uint32_t node_base;	/* first child node (children are contiguous) */
 	uint32_t tail_base;	/* first tail */
 	uint32_t leaf_base;	/* first leaf run */
@@ -40,7 +50,7 @@ struct radix {
 	uint32_t *leaves;
 	size_t nnodes, ntails, nleaves;
 	size_t cap_nodes, cap_tails, cap_leaves;
-	uint32_t root[2];	/* root node of IPv4, IPv6 */
+	uint32_t *direct[2];	/* first 16 bits of IPv4, IPv6 */
 };
 
 /* radix_nbytes - address bytes of a family */
@@ -189,27 +199,38 @@ radix_fill_leaves(struct radix *r, struct radix_node *n,
 	return true;
 }
 
+/* radix_new_tail - one tail for prefix i under a slot answering dflt */
+static bool
+radix_new_tail(struct radix *r, const struct radix_prefix *p, size_t i,
+	       uint32_t dflt, uint32_t *index_r)
+{
+	struct radix_tail *t;
+
+	if (!radix_grow((void **)&r->tails, &r->cap_tails, r->ntails, 1,
+			sizeof(*r->tails)))
+		return false;
+	*index_r = (uint32_t)r->ntails;
+	t = &r->tails[r->ntails++];
+	memset(t, 0, sizeof(*t));
+	memcpy(t->bytes, p[i].bytes, sizeof(t->bytes));
+	t->len = p[i].len;
+	t->leaf = (uint32_t)i + 1;
+	t->dflt = dflt;
+	return true;
+}
+
 /* radix_fill_tails - one tail per slot with a single longer prefix */
 static bool
 radix_fill_tails(struct radix *r, struct radix_node *n,
 		 const struct radix_prefix *p, const struct radix_slots *s)
 {
-	n->tail_base = (uint32_t)r->ntails;
-	for (unsigned i = 0; i < RADIX_SLOTS; i++) {
-		struct radix_tail *t;
+	uint32_t index;
 
-		if (!(n->tail_vec & ((uint64_t)1 << i)))
-			continue;
-		if (!radix_grow((void **)&r->tails, &r->cap_tails,
-				r->ntails, 1, sizeof(*r->tails)))
+	n->tail_base = (uint32_t)r->ntails;
+	for (unsigned i = 0; i < RADIX_SLOTS; i++)
+		if ((n->tail_vec & ((uint64_t)1 << i)) &&
+		    !radix_new_tail(r, p, s->first[i], s->leaf[i], &index))
 			return false;
-		t = &r->tails[r->ntails++];
-		memset(t, 0, sizeof(*t));
-		memcpy(t->bytes, p[s->first[i]].bytes, sizeof(t->bytes));
-		t->len = p[s->first[i]].len;
-		t->leaf = (uint32_t)s->first[i] + 1;
-		t->dflt = s->leaf[i];
-	}
 	return true;
 }
 
@@ -250,6 +271,61 @@ radix_fill(struct radix *r, uint32_t ni, const struct radix_prefix *p,
 	return true;
 }
 
+/* radix_direct_slot - the first 16 bits of an address */
+static inline unsigned
+radix_direct_slot(const uint8_t *bytes)
+{
+	return (unsigned)bytes[0] << 8 | bytes[1];
+}
+
+/*
+ * radix_fill_direct - the direct table d of one family from the prefixes
+ * [lo, hi): short ones painted (sorted order paints nested ones last),
+ * longer ones under their slot as a tail or a node at offset 16.
+ */
+static bool
+radix_fill_direct(struct radix *r, uint32_t *d, const struct radix_prefix *p,
+		  size_t lo, size_t hi)
+{
+	size_t i = lo;
+
+	for (size_t k = lo; k < hi; k++) {
+		unsigned slot = radix_direct_slot(p[k].bytes), span;
+
+		if (p[k].len > RADIX_DIRECT_BITS)
+			continue;
+		span = 1u << (RADIX_DIRECT_BITS - p[k].len);
+		for (unsigned j = 0; j < span; j++)
+			d[slot + j] = (uint32_t)k + 1;
+	}
+	while (i < hi) {
+		unsigned slot = radix_direct_slot(p[i].bytes);
+		uint32_t dflt = d[slot], index;
+		size_t end = i + 1;
+
+		if (p[i].len <= RADIX_DIRECT_BITS) {
+			i++;
+			continue;
+		}
+		while (end < hi && p[end].len > RADIX_DIRECT_BITS &&
+		       radix_direct_slot(p[end].bytes) == slot)
+			end++;
+		if (end - i == 1) {
+			if (!radix_new_tail(r, p, i, dflt, &index))
+				return false;
+			d[slot] = RADIX_REF_TAIL << RADIX_REF_SHIFT | index;
+		} else {
+			if (!radix_new_nodes(r, 1, &index) ||
+			    !radix_fill(r, index, p, i, end, RADIX_DIRECT_BITS,
+					dflt))
+				return false;
+			d[slot] = RADIX_REF_NODE << RADIX_REF_SHIFT | index;
+		}
+		i = end;
+	}
+	return true;
+}
+
 /* radix_build - compile sorted distinct prefixes into a trie */
 struct radix *
 radix_build(const struct radix_prefix *prefixes, size_t count)
@@ -257,16 +333,17 @@ radix_build(const struct radix_prefix *prefixes, size_t count)
 	struct radix *r;
 	size_t split = 0;
 
-	if (count >= UINT32_MAX || (r = calloc(1, sizeof(*r))) == NULL)
+	/* Leaves in the direct tables hold index + 1 below the tag bits. */
+	if (count >= RADIX_REF_MASK || (r = calloc(1, sizeof(*r))) == NULL)
 		return NULL;
 	while (split < count && prefixes[split].family == 4)
 		split++;
-	/* Two roots even when a family is empty: lookups need no test. */
-	if (!radix_new_nodes(r, 2, &r->root[0]))
-		goto fail;
-	r->root[1] = r->root[0] + 1;
-	if (!radix_fill(r, r->root[0], prefixes, 0, split, 0, 0) ||
-	    !radix_fill(r, r->root[1], prefixes, split, count, 0, 0))
+	for (int f = 0; f < 2; f++)
+		if ((r->direct[f] = calloc(RADIX_DIRECT,
+					   sizeof(*r->direct[f]))) == NULL)
+			goto fail;
+	if (!radix_fill_direct(r, r->direct[0], prefixes, 0, split) ||
+	    !radix_fill_direct(r, r->direct[1], prefixes, split, count))
 		goto fail;
 	return r;
 fail:
@@ -283,6 +360,8 @@ radix_free(struct radix *r)
 	free(r->nodes);
 	free(r->tails);
 	free(r->leaves);
+	free(r->direct[0]);
+	free(r->direct[1]);
 	free(r);
 }
 
@@ -291,12 +370,24 @@ uint32_t
 radix_lookup(const struct radix *r, const struct tmx_addr *addr)
 {
 	const struct radix_node *n;
-	unsigned nbytes, off = 0;
+	const struct radix_tail *t;
+	unsigned nbytes, off = RADIX_DIRECT_BITS;
+	uint32_t ref;
 
 	if (addr->family != 4 && addr->family != 6)
 		return 0;
+	ref = r->direct[addr->family == 6][radix_direct_slot(addr->bytes)];
+	switch (ref >> RADIX_REF_SHIFT) {
+	case RADIX_REF_LEAF:
+		return ref;
+	case RADIX_REF_TAIL:
+		t = &r->tails[ref & RADIX_REF_MASK];
+		return radix_bits_equal(t->bytes, addr->bytes, t->len) ?
+		    t->leaf : t->dflt;
+	default:
+		n = &r->nodes[ref & RADIX_REF_MASK];
+	}
 	nbytes = radix_nbytes(addr->family);
-	n = &r->nodes[r->root[addr->family == 6]];
 	for (;;) {
 		unsigned slot = radix_slot(addr->bytes, nbytes, off);
 		uint64_t bit = (uint64_t)1 << slot;
@@ -306,9 +397,8 @@ radix_lookup(const struct radix *r, const struct tmx_addr *addr)
 			    radix_rank(n->node_vec, slot) - 1];
 			off += RADIX_STRIDE;
 		} else if (n->tail_vec & bit) {
-			const struct radix_tail *t = &r->tails[n->tail_base +
+			t = &r->tails[n->tail_base +
 			    radix_rank(n->tail_vec, slot) - 1];
-
 			return radix_bits_equal(t->bytes, addr->bytes, t->len) ?
 			    t->leaf : t->dflt;
 		} else {

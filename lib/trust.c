@@ -195,6 +195,20 @@ tmx_trust_judge(const struct tmx_trust_policy *policy,
 	    "unknown read status");
 }
 
+/* trust_sockaddr_len - the bytes of a sockaddr worth copying */
+static size_t
+trust_sockaddr_len(const struct sockaddr *sa)
+{
+	switch (sa->sa_family) {
+	case AF_INET:
+		return sizeof(struct sockaddr_in);
+	case AF_INET6:
+		return sizeof(struct sockaddr_in6);
+	default:
+		return sizeof(sa->sa_family);
+	}
+}
+
 /*
  * tmx_trust_accept - judge the peer before reading: an untrusted peer's
  * bytes stay unread. For a malformed header the reason is the parser's.
@@ -202,7 +216,7 @@ tmx_trust_judge(const struct tmx_trust_policy *policy,
  */
 TMX_EXPORT enum tmx_trust_outcome
 tmx_trust_accept(const struct tmx_trust_policy *policy, int fd,
-		 int timeout_ms, unsigned flags, uint8_t *buf, size_t size,
+		 const struct sockaddr *peer_addr, int timeout_ms, unsigned flags, uint8_t *buf, size_t size,
 		 struct tmx_proxy_hdr *hdr_r, struct tmx_trust_result *result_r)
 {
 	struct sockaddr_storage peer, local;
@@ -216,7 +230,9 @@ tmx_trust_accept(const struct tmx_trust_policy *policy, int fd,
 	memset(&peer, 0, sizeof(peer));
 	memset(&local, 0, sizeof(local));
 	len = sizeof(peer);
-	if (getpeername(fd, (struct sockaddr *)&peer, &len) < 0)
+	if (peer_addr != NULL)
+		memcpy(&peer, peer_addr, trust_sockaddr_len(peer_addr));
+	else if (getpeername(fd, (struct sockaddr *)&peer, &len) < 0)
 		return trust_set(result_r, TMX_TRUST_REFUSE_TIMEOUT,
 		    "getpeername failed");
 	len = sizeof(local);

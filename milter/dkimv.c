@@ -83,17 +83,41 @@ dkimv_note(struct dkimv *v, DKIM_STAT st)
 	v->done = true;
 }
 
+/*
+ * dkimv_field - "Name:value" with every line break as CRLF: Postfix hands
+ * milters folded values with bare LF, and libopendkim's tag parser then
+ * misreads the b= value of a folded signature.
+ */
+static char *
+dkimv_field(const char *name, const char *value, size_t *len_r)
+{
+	size_t nlen = strlen(name), vlen = strlen(value), n = 0;
+	char *field = xmalloc(nlen + 1 + 2 * vlen + 1);
+
+	memcpy(field, name, nlen);
+	n = nlen;
+	field[n++] = ':';
+	for (size_t i = 0; i < vlen; i++) {
+		if (value[i] == '\n' && (i == 0 || value[i - 1] != '\r'))
+			field[n++] = '\r';
+		field[n++] = value[i];
+	}
+	field[n] = '\0';
+	*len_r = n;
+	return field;
+}
+
 /* dkimv_header - see dkimv.h */
 void
 dkimv_header(struct dkimv *v, const char *name, const char *value)
 {
 	char *field;
+	size_t len;
 
 	if (v == NULL || v->done)
 		return;
-	field = xasprintf("%s:%s", name, value);
-	dkimv_note(v, dkim_header(v->dkim, (unsigned char *)field,
-				  strlen(field)));
+	field = dkimv_field(name, value, &len);
+	dkimv_note(v, dkim_header(v->dkim, (unsigned char *)field, len));
 	free(field);
 }
 
@@ -155,8 +179,7 @@ dkimv_comment(DKIM_SIGINFO *sig, const char *result,
 				 "test key");
 		return;
 	}
-	if (error == DKIM_SIGERROR_OK &&
-	    dkim_sig_getbh(sig) == DKIM_SIGBH_MISMATCH) {
+	if (dkim_sig_getbh(sig) == DKIM_SIGBH_MISMATCH) {
 		snprintf(out->comment, sizeof(out->comment),
 			 "body hash did not verify");
 		return;

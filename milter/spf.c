@@ -120,7 +120,10 @@ spf_layer_free(struct spf_layer *layer)
 	free(layer);
 }
 
-/* spf_domain_valid - RFC 7208 4.3: a multi-label name, labels 1..63 */
+/*
+ * spf_domain_valid - RFC 7208 4.3: a multi-label name, labels of 1..63
+ * letters, digits, '-' or '_' (A-labels; a trailing dot is allowed)
+ */
 static bool
 spf_domain_valid(const char *domain)
 {
@@ -128,7 +131,7 @@ spf_domain_valid(const char *domain)
 
 	if (len > 0 && domain[len - 1] == '.')
 		len--;
-	if (len == 0 || len > 253 || domain[0] == '[')
+	if (len == 0 || len > 253)
 		return false;
 	for (i = 0; i <= len; i++) {
 		if (i == len || domain[i] == '.') {
@@ -136,8 +139,11 @@ spf_domain_valid(const char *domain)
 				return false;
 			labels++;
 			label = 0;
-		} else {
+		} else if (isalnum((unsigned char)domain[i]) ||
+		    domain[i] == '-' || domain[i] == '_') {
 			label++;
+		} else {
+			return false;
 		}
 	}
 	return labels >= 2;

@@ -64,24 +64,37 @@ spf_dns_strip_marker(const char *domain, char *name, size_t size,
 	}
 }
 
-/* spf_dns_secondary - was name an MX or PTR target in this evaluation */
+/*
+ * spf_dns_secondary - is this the address lookup of a target of the last
+ * MX or PTR answer? Each target is used up by its lookup, so a later term
+ * naming the same host still counts as a term.
+ */
 static bool
-spf_dns_secondary(const struct spf_dns_state *st, const char *name)
+spf_dns_secondary(struct spf_dns_state *st, const char *name)
 {
 	unsigned i;
 
-	for (i = 0; i < st->nsecondary; i++)
-		if (strcasecmp(st->secondary[i], name) == 0)
+	for (i = 0; i < st->nsecondary; i++) {
+		if (strcasecmp(st->secondary[i], name) == 0) {
+			st->nsecondary--;
+			if (i != st->nsecondary)
+				memcpy(st->secondary[i],
+				    st->secondary[st->nsecondary],
+				    sizeof(st->secondary[i]));
 			return true;
+		}
+	}
 	return false;
 }
 
-/* spf_dns_note_targets - remember MX/PTR targets as secondary names */
+/* spf_dns_note_targets - the targets of this MX/PTR answer, to come */
 static void
 spf_dns_note_targets(struct spf_dns_state *st, const SPF_dns_rr_t *rr)
 {
 	int i;
 
+	st->nsecondary = 0;
+	st->secondary_ptr = rr->rr_type == ns_t_ptr;
 	for (i = 0; i < rr->num_rr; i++) {
 		const char *t = rr->rr_type == ns_t_mx ? rr->rr[i]->mx :
 		    rr->rr[i]->ptr;
@@ -204,6 +217,31 @@ spf_dns_abort(SPF_dns_server_t *self, struct spf_dns_state *st,
 	return spf_dns_answer(self, name, rr_type, TRY_AGAIN);
 }
 
+/*
+ * spf_dns_error - a lookup that failed (timeout, SERVFAIL, REFUSED, or a
+ * name the resolver would not send). RFC 7208 5.5: a failed PTR lookup
+ * just does not match, and a failed address lookup of a PTR name skips
+ * that name; libspf2 would make both temperror. Other failures keep
+ * libspf2's reading: TRY_AGAIN is temperror, the rest no match.
+ */
+static SPF_dns_rr_t *
+spf_dns_error(SPF_dns_server_t *self, const struct spf_dns_state *st,
+	      SPF_dns_rr_t *rr, const char *name, ns_type rr_type, bool term)
+{
+	SPF_dns_rr_t *out;
+
+	if (rr_type != ns_t_ptr && (term || !st->secondary_ptr))
+		return rr;
+	out = spf_dns_answer(self, name, rr_type, NO_DATA);
+	if (out == NULL) {
+		rr->herrno = NO_DATA;
+		rr->num_rr = 0;
+		return rr;
+	}
+	SPF_dns_rr_free(rr);
+	return out;
+}
+
 /* spf_dns_lookup - libspf2's lookup, with RFC 7208 limits and markers */
 static SPF_dns_rr_t *
 spf_dns_lookup(SPF_dns_server_t *self, const char *domain, ns_type rr_type,
@@ -232,6 +270,8 @@ spf_dns_lookup(SPF_dns_server_t *self, const char *domain, ns_type rr_type,
 		return rr;
 	if (rr_type == ns_t_txt)
 		return spf_dns_screen_txt(self, rr);
+	if (!spf_dns_is_void(rr) && rr->herrno != NETDB_SUCCESS)
+		return spf_dns_error(self, st, rr, name, rr_type, term);
 	if (term && spf_dns_is_void(rr) && ++st->voids > st->void_limit)
 		return spf_dns_abort(self, st, rr, name, rr_type,
 		    "void lookup limit exceeded");

@@ -33,6 +33,7 @@ struct spf_dns_state {
 	/* MX and PTR targets: their address lookups are not terms */
 	char secondary[SPF_DNS_SECONDARY_MAX][256];
 	unsigned nsecondary;
+	bool secondary_ptr;		/* they came from a PTR answer */
 };
 
 /* spf_dns_new - our layer above below (which it then owns); NULL on ENOMEM */

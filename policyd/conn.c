@@ -46,6 +46,17 @@ conn_new(struct loop *lp, int fd, const struct listener *l,
 	return c;
 }
 
+/* conn_close - the loop forgets c; close and free it */
+void
+conn_close(struct loop *lp, struct conn *c)
+{
+	loop_forget(lp, c);
+	close(c->fd);
+	free(c->in);
+	free(c->out);
+	free(c);
+}
+
 /* conn_settings - the live settings */
 static const struct pd_settings *
 conn_settings(const struct loop *lp)

@@ -71,6 +71,7 @@ struct loop {
 uint64_t loop_now(void);
 void loop_arm(struct loop *lp, struct conn *c, int timeout_ms);
 void loop_events(struct loop *lp, struct conn *c, bool in, bool out);
+void loop_forget(struct loop *lp, struct conn *c);
 
 /* conn.c */
 struct conn *conn_new(struct loop *lp, int fd, const struct listener *l,

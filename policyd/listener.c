@@ -19,6 +19,24 @@
 
 #define LISTENER_BACKLOG	1024
 
+/* listener_in_use - does something accept connections on the socket */
+static bool
+listener_in_use(const char *path)
+{
+	struct sockaddr_un sun;
+	int fd, rc;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return false;
+	rc = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+	close(fd);
+	/* refused: nobody listens, the socket is stale */
+	return rc == 0 || (errno != ECONNREFUSED && errno != ENOENT);
+}
+
 /* listener_unlink_stale - remove an old socket at path; -1 if not a socket */
 static int
 listener_unlink_stale(const char *path, char *err, size_t errlen)
@@ -29,6 +47,10 @@ listener_unlink_stale(const char *path, char *err, size_t errlen)
 		return 0;
 	if (!S_ISSOCK(st.st_mode)) {
 		snprintf(err, errlen, "%s exists and is not a socket", path);
+		return -1;
+	}
+	if (listener_in_use(path)) {
+		snprintf(err, errlen, "%s is in use by a running process", path);
 		return -1;
 	}
 	if (unlink(path) < 0) {

@@ -92,17 +92,14 @@ loop_events(struct loop *lp, struct conn *c, bool in, bool out)
 	c->writing = out;
 }
 
-/* conn_close - forget a connection (here: it owns list and epoll state) */
+/* loop_forget - take c off the loop: its timeout list, epoll, the count */
 void
-conn_close(struct loop *lp, struct conn *c)
+loop_forget(struct loop *lp, struct conn *c)
 {
 	if (c->waiting >= 0)
 		loop_unlink(lp, c, &lp->waiting[c->waiting]);
+	c->waiting = -1;
 	(void)epoll_ctl(lp->ep, EPOLL_CTL_DEL, c->fd, NULL);
-	close(c->fd);
-	free(c->in);
-	free(c->out);
-	free(c);
 	lp->nconns--;
 }
 
@@ -130,6 +127,29 @@ loop_peer(const struct sockaddr_storage *ss, char *text, size_t size,
 	tmx_addr_unmap(addr_r);
 	tmx_addr_format(addr_r, text, size);
 	return 0;
+}
+
+/*
+ * loop_peer_allowed - an inet peer may talk to l: a client in
+ * policy_clients, or on a "haproxy" listener a proxy in proxy_networks
+ * (refused before a byte is read; the header's client is checked later)
+ */
+static bool
+loop_peer_allowed(struct loop *lp, const struct listener *l,
+		  const struct tmx_addr *addr, const char *peer)
+{
+	if (l->spec.haproxy) {
+		if (verdict_in_list(lp->gen->lists, LIST_PROXY, addr))
+			return true;
+		log_warnx("%s: %s is not in proxy_networks; closing",
+			  l->spec.spec, peer);
+		return false;
+	}
+	if (conn_client_allowed(lp->gen->lists, addr))
+		return true;
+	log_warnx("%s: client %s not in policy_clients; closing",
+		  l->spec.spec, peer);
+	return false;
 }
 
 /* loop_accept_one - a new client on l, unless refused; -1 when none left */
@@ -164,10 +184,8 @@ loop_accept_one(struct loop *lp, struct listener *l)
 		close(fd);
 		return 0;
 	}
-	if (loop_peer(&ss, peer, sizeof(peer), &addr) == 0 && !l->spec.haproxy &&
-	    !conn_client_allowed(lp->gen->lists, &addr)) {
-		log_warnx("%s: client %s not in policy_clients; closing",
-			  l->spec.spec, peer);
+	if (loop_peer(&ss, peer, sizeof(peer), &addr) == 0 &&
+	    !loop_peer_allowed(lp, l, &addr, peer)) {
 		close(fd);
 		return 0;
 	}

@@ -69,7 +69,8 @@ policy_feed(struct policy_req *req, const uint8_t *buf, size_t len,
 		size_t linelen;
 
 		if (nl == NULL) {
-			if (len - off >= POLICY_LINE_MAX) {
+			/* room for the longest line and its '\r' */
+			if (len - off > POLICY_LINE_MAX) {
 				*error_r = "attribute line too long";
 				return POLICY_INVALID;
 			}

@@ -132,20 +132,80 @@ policyd_daemonize(void)
 	}
 }
 
-/* main - options, configuration, listeners, thread, loop */
-int
-main(int argc, char **argv)
+/* policyd_load - the configuration and first lists, or exit naming why */
+static struct refresh *
+policyd_load(const char *path, struct pd_config **config_r,
+	     struct pd_gen **gen_r)
 {
-	const char *path = POLICYD_CONF;
-	char *abspath;
-	int ch, foreground = 0, check = 0, verbose = 0;
-	int handoff[2], sigfd;
+	struct pd_config *config;
+	struct refresh *r;
+	char err[1024], *abspath;
+
+	if ((config = settings_load(path, err, sizeof(err))) == NULL)
+		fatalx("%s", err);
+	/* reloads happen after chdir("/"): remember where the file is */
+	if ((abspath = realpath(path, NULL)) == NULL)
+		fatal("%s", path);
+	free(config->path);
+	config->path = abspath;
+	r = refresh_new(config);
+	if ((*gen_r = refresh_build_initial(r, err, sizeof(err))) == NULL)
+		fatalx("%s", err);
+	*config_r = config;
+	return r;
+}
+
+/* policyd_run - the daemon: listeners, privileges, thread, event loop */
+static int
+policyd_run(const char *path, int foreground)
+{
 	struct pd_config *config;
 	struct listener *listeners;
 	struct refresh *r;
 	struct pd_gen *gen;
-	size_t i, n;
+	int handoff[2], sigfd;
 	char err[1024];
+	size_t i, n;
+
+	r = policyd_load(path, &config, &gen);
+	log_init(conf_str(config->conf, "syslog_name"), 1,
+		 conf_str(config->conf, "syslog_facility"));
+	n = config->settings.nlisten;
+	listeners = policyd_open(&config->settings);
+	policyd_drop(&config->settings, listeners, n);
+	/* errors so far went to the terminal; from here on, to syslog */
+	if (!foreground) {
+		policyd_daemonize();
+		log_init(conf_str(config->conf, "syslog_name"), 0,
+			 conf_str(config->conf, "syslog_facility"));
+	}
+	settings_unref(config);
+	sigfd = policyd_signals();
+	if (pipe2(handoff, O_CLOEXEC) < 0 || fcntl(handoff[0], F_SETFL,
+	    O_NONBLOCK) < 0)
+		fatal("pipe");
+	if (refresh_run(r, handoff[1], err, sizeof(err)) < 0)
+		fatalx("%s", err);
+	log_info("started, lists generation %u", gen->serial);
+	loop_run(listeners, n, gen, r, handoff[0], sigfd);
+	refresh_stop(r);
+	refresh_free(r);
+	for (i = 0; i < n; i++)
+		listener_close(&listeners[i]);
+	free(listeners);
+	close(handoff[0]);
+	close(handoff[1]);
+	close(sigfd);
+	log_info("stopped");
+	return 0;
+}
+
+/* main - options; -n checks, otherwise the daemon runs */
+int
+main(int argc, char **argv)
+{
+	const char *path = POLICYD_CONF;
+	int ch, foreground = 0, check = 0, verbose = 0;
 
 	while ((ch = getopt(argc, argv, "c:fnv")) != -1) {
 		switch (ch) {
@@ -171,37 +231,5 @@ main(int argc, char **argv)
 	log_setverbose(verbose);
 	if (check)
 		return policyd_check(path);
-	if ((config = settings_load(path, err, sizeof(err))) == NULL)
-		fatalx("%s", err);
-	/* reloads happen after chdir("/"): remember where the file is */
-	if ((abspath = realpath(path, NULL)) == NULL)
-		fatal("%s", path);
-	free(config->path);
-	config->path = abspath;
-	log_init(conf_str(config->conf, "syslog_name"), foreground,
-		 conf_str(config->conf, "syslog_facility"));
-	r = refresh_new(config);
-	if ((gen = refresh_build_initial(r, err, sizeof(err))) == NULL)
-		fatalx("%s", err);
-	if (!foreground)
-		policyd_daemonize();
-	n = config->settings.nlisten;
-	listeners = policyd_open(&config->settings);
-	policyd_drop(&config->settings, listeners, n);
-	settings_unref(config);
-	sigfd = policyd_signals();
-	if (pipe2(handoff, O_CLOEXEC) < 0 || fcntl(handoff[0], F_SETFL,
-	    O_NONBLOCK) < 0)
-		fatal("pipe");
-	if (refresh_run(r, handoff[1], err, sizeof(err)) < 0)
-		fatalx("%s", err);
-	log_info("started, lists generation %u", gen->serial);
-	loop_run(listeners, n, gen, r, handoff[0], sigfd);
-	refresh_stop(r);
-	refresh_free(r);
-	for (i = 0; i < n; i++)
-		listener_close(&listeners[i]);
-	free(listeners);
-	log_info("stopped");
-	return 0;
+	return policyd_run(path, foreground);
 }

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -240,16 +241,43 @@ refresh_same(const struct spf_expansion *a, const struct spf_expansion *b)
 	return true;
 }
 
-/* refresh_shrinks - would new lose more than the limit of old's prefixes */
+/* refresh_addresses - how many addresses of family exp covers (nested
+ * prefixes counted twice: a bound, good enough to spot a collapse) */
+static double
+refresh_addresses(const struct spf_expansion *exp, int family)
+{
+	double sum = 0;
+	size_t i;
+
+	for (i = 0; i < exp->count; i++)
+		if (exp->prefixes[i].addr.family == family)
+			sum += ldexp(1.0, (int)((family == 4 ? 32 : 128) -
+						exp->prefixes[i].len));
+	return sum;
+}
+
+/*
+ * refresh_shrinks - would new lose more than spf_shrink_limit percent of
+ * old's addresses in either family; *loss_r = the larger loss, percent
+ */
 static bool
 refresh_shrinks(const struct refresh *r, const struct spf_expansion *old,
-		const struct spf_expansion *new)
+		const struct spf_expansion *new, double *loss_r)
 {
 	long limit = r->config->settings.spf_shrink_limit;
+	int families[2] = { 4, 6 };
+	size_t i;
 
-	if (old->count == 0 || new->count >= old->count)
-		return false;
-	return (old->count - new->count) * 100 > (size_t)limit * old->count;
+	*loss_r = 0;
+	for (i = 0; i < 2; i++) {
+		double before = refresh_addresses(old, families[i]);
+		double after = refresh_addresses(new, families[i]);
+
+		if (before > 0 && after < before &&
+		    (before - after) * 100 / before > *loss_r)
+			*loss_r = (before - after) * 100 / before;
+	}
+	return *loss_r > (double)limit;
 }
 
 /* refresh_store - make exp the domain's good result and persist it */
@@ -289,6 +317,7 @@ refresh_one(struct refresh *r, struct refresh_spf *e)
 	enum spf_expand_status st;
 	char err[512];
 	bool changed;
+	double loss;
 
 	memset(&exp, 0, sizeof(exp));
 	st = spf_expand(e->domain, &exp, refresh_spf_warn, e, err, sizeof(err));
@@ -301,11 +330,12 @@ refresh_one(struct refresh *r, struct refresh_spf *e)
 		return false;
 	}
 	e->due = refresh_now() + refresh_interval(r, exp.ttl);
-	if (e->have && refresh_shrinks(r, &e->exp, &exp)) {
-		log_warnx("spf:%s: would shrink from %zu to %zu prefixes, more "
-			  "than spf_shrink_limit = %ld%%; keeping the old list "
-			  "(a reload accepts the new one)", e->domain,
-			  e->exp.count, exp.count,
+	if (e->have && refresh_shrinks(r, &e->exp, &exp, &loss)) {
+		log_warnx("spf:%s: would shrink from %zu to %zu prefixes, "
+			  "losing %.0f%% of its addresses, more than "
+			  "spf_shrink_limit = %ld%%; keeping the old list (a "
+			  "reload accepts the new one)", e->domain,
+			  e->exp.count, exp.count, loss,
 			  r->config->settings.spf_shrink_limit);
 		if (e->have_held)
 			spf_expansion_free(&e->held);

@@ -119,9 +119,7 @@ settings_fill(const struct conf *conf, struct pd_settings *s, char *err,
 	s->client_timeout_ms = (int)conf_time(conf, "client_timeout") * 1000;
 	s->proxy_timeout_ms = (int)conf_time(conf, "proxy_timeout") * 1000;
 	s->max_clients = (size_t)conf_int(conf, "max_clients");
-	/* 0660 unless the file sets socket_mode: only the MTA's group talks */
-	s->socket_mode = strcmp(conf_where(conf, "socket_mode"), "default") == 0 ?
-	    0660 : (mode_t)conf_int(conf, "socket_mode");
+	s->socket_mode = (mode_t)conf_int(conf, "socket_mode");
 	if (settings_listen(conf, "policy_listen", PD_POLICY, s, err,
 	    errlen) < 0 || settings_listen(conf, "socketmap_listen",
 	    PD_SOCKETMAP, s, err, errlen) < 0)

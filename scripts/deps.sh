@@ -28,3 +28,5 @@ TMX_STACK_DEPS="postfix haproxy swaks dnsmasq-base iproute2 util-linux
 	openssl jq python3 python3-yaml opendkim-tools procps"
 # Sanitizers and fuzzing.
 TMX_FUZZ_DEPS="clang libclang-rt-14-dev valgrind"
+# Debian packaging (scripts/debian-check.sh, dpkg-buildpackage).
+TMX_DEB_DEPS="dpkg-dev debhelper fakeroot build-essential systemd"

@@ -1081,10 +1081,9 @@ proxy_accept_report(const struct proxy_accept_conn *c, unsigned flags)
 }
 
 /*
- * proxy_accept_judge - the steps of tmx_trust_accept, but with the peer
- * address accept4 returned: a HAProxy health check sends its header and
- * resets the connection at once, after which getpeername fails, and the
- * probe must still be reported as one.
+ * proxy_accept_judge - the steps of tmx_trust_accept (with the peer address
+ * accept4 returned, as that function takes it), done one by one because the
+ * report also shows the read status and the parser's own reason.
  */
 static void
 proxy_accept_judge(const struct tmx_trust_policy *policy, int fd,

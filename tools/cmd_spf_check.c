@@ -13,13 +13,18 @@
 #include "json.h"
 #include "spf.h"
 
-/* cmd_spf_check_usage - the synopsis on stderr; exit status 2 */
+/* cmd_spf_check_usage - the synopsis to fp; the exit status to use */
 static int
-cmd_spf_check_usage(void)
+cmd_spf_check_usage(FILE *fp, int status)
 {
-	fprintf(stderr, "usage: trustmx spf check --ip IP [--helo NAME] "
-	    "[--from ADDR] [--json]\n");
-	return 2;
+	fprintf(fp, "usage: trustmx spf check --ip IP [--helo NAME] "
+	    "[--from ADDR] [--json]\n"
+	    "\n"
+	    "Evaluates SPF exactly as trustmx-milter does (RFC 7208 limits,\n"
+	    "record checks, no free pass for loopback) and prints the result\n"
+	    "and its Received-SPF line. An empty --from is the null sender:\n"
+	    "the HELO identity decides. Exit 0 for any result, 2 for bad usage.\n");
+	return status;
 }
 
 /* cmd_spf_check_json - the verdict as one JSON object */
@@ -52,6 +57,7 @@ cmd_spf_check(int argc, char **argv)
 		{ "helo", required_argument, NULL, 'h' },
 		{ "from", required_argument, NULL, 'f' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *ip = NULL, *helo = NULL, *from = NULL;
@@ -65,7 +71,7 @@ cmd_spf_check(int argc, char **argv)
 
 	/* argv[0] is "spf", argv[1] "check": options start after them */
 	if (argc < 2)
-		return cmd_spf_check_usage();
+		return cmd_spf_check_usage(stderr, 2);
 	argc--;
 	argv++;
 	optind = 1;
@@ -84,12 +90,14 @@ cmd_spf_check(int argc, char **argv)
 		case 'j':
 			json = true;
 			break;
+		case 'H':
+			return cmd_spf_check_usage(stdout, 0);
 		default:
-			return cmd_spf_check_usage();
+			return cmd_spf_check_usage(stderr, 2);
 		}
 	}
 	if (optind != argc || ip == NULL || (helo == NULL && from == NULL))
-		return cmd_spf_check_usage();
+		return cmd_spf_check_usage(stderr, 2);
 	if (tmx_addr_parse(ip, &client) < 0) {
 		fprintf(stderr, "trustmx spf check: bad address: %s\n", ip);
 		return 2;

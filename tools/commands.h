@@ -11,5 +11,6 @@ int cmd_cidr(int argc, char **argv);		/* cidr lookup TABLE */
 int cmd_list(int argc, char **argv);		/* list show NAME | list export OUT */
 int cmd_spf_expand(int argc, char **argv);	/* spf expand DOMAIN */
 int cmd_spf_check(int argc, char **argv);	/* spf check --ip --helo --from */
+int cmd_doctor(int argc, char **argv);		/* doctor DOMAIN [options] */
 
 #endif

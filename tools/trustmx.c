@@ -23,6 +23,7 @@ static const struct trustmx_cmd trustmx_cmds[] = {
 	{ "list", NULL, cmd_list },
 	{ "spf", "expand", cmd_spf_expand },
 	{ "spf", "check", cmd_spf_check },
+	{ "doctor", NULL, cmd_doctor },
 };
 
 /* trustmx_usage - the command summary, to fp */
@@ -37,12 +38,14 @@ trustmx_usage(FILE *fp)
 	    "  proxy decode [--unmap]             PROXY header on stdin -> JSON\n"
 	    "  proxy encode --version 1|2 ...     write a PROXY header to stdout\n"
 	    "  proxy accept ADDR:PORT [options]   show what a load balancer sends\n"
-	    "  cidr lookup TABLE ADDR...          query a Postfix cidr_table\n"
-	    "  list show NAME -c FILE             a trust list from trustmx.conf\n"
-	    "  list export -c FILE OUT            write the lists for Postfix\n"
+	    "  cidr lookup TABLE [KEY...]         answer as postmap -q cidr:TABLE\n"
+	    "  list show NAME [-s] [-c FILE]      a trust list from trustmx.conf\n"
+	    "  list check [-c FILE]               build every list, print sizes\n"
+	    "  list export [-c FILE] OUT          the lists as a cidr_table\n"
 	    "  spf expand DOMAIN                  the networks an SPF record allows\n"
-	    "  spf check --ip IP --helo NAME --from ADDR\n"
+	    "  spf check --ip IP [--helo NAME] [--from ADDR] [--json]\n"
 	    "                                     evaluate SPF as the milter does\n"
+	    "  doctor DOMAIN [options]            check a mail domain's live DNS\n"
 	    "\n"
 	    "\"trustmx COMMAND --help\" describes one command; see trustmx(1).\n",
 	    fp);

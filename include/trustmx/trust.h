@@ -88,11 +88,15 @@ enum tmx_trust_outcome tmx_trust_judge(const struct tmx_trust_policy *policy,
 				       struct tmx_trust_result *result_r);
 
 /*
- * tmx_trust_accept - getpeername/getsockname, refuse untrusted peers
- * without reading, else tmx_proxy_read and tmx_trust_judge.
+ * tmx_trust_accept - refuse untrusted peers without reading, else
+ * tmx_proxy_read and tmx_trust_judge. peer is the address accept()
+ * returned: pass it, because a health probe may send its header and reset
+ * at once (HAProxy does), after which getpeername() fails; NULL asks
+ * getpeername().
  */
 enum tmx_trust_outcome tmx_trust_accept(const struct tmx_trust_policy *policy,
-					int fd, int timeout_ms,
+					int fd, const struct sockaddr *peer,
+					int timeout_ms,
 					unsigned flags, uint8_t *buf,
 					size_t size,
 					struct tmx_proxy_hdr *hdr_r,

@@ -125,8 +125,8 @@ jqx empty "$json" .status incomplete
 # --- encode: exact bytes where they can be written by hand
 "$TRUSTMX" proxy encode --version 1 --src 192.0.2.1 --src-port 56324 \
 	--dst 198.51.100.2 --dst-port 25 >"$TMP/v1"
-expect "encode v1 bytes" "$(cat "$TMP/v1" | od -c | head -n 3)" \
-	"$(printf 'PROXY TCP4 192.0.2.1 198.51.100.2 56324 25\r\n' | od -c | head -n 3)"
+expect "encode v1 bytes" "$(hexof "$TMP/v1")" \
+	"$(printf 'PROXY TCP4 192.0.2.1 198.51.100.2 56324 25\r\n' | od -An -v -tx1 | tr -d ' \n')"
 "$TRUSTMX" proxy encode --version 1 >"$TMP/v1u"
 expect "encode v1 UNKNOWN" "$(hexof "$TMP/v1u")" "$(printf 'PROXY UNKNOWN\r\n' | od -An -v -tx1 | tr -d ' \n')"
 "$TRUSTMX" proxy encode --command LOCAL >"$TMP/local"
@@ -226,15 +226,18 @@ expect "decode with an argument exit" $? 2
 expect "unknown proxy subcommand exit" $? 2
 
 # --- accept: each trust outcome, over loopback
-# accept_start ARGS... - start "proxy accept 127.0.0.1:0 ARGS", learn its port
+# accept_start NAME ARGS... - start "proxy accept 127.0.0.1:0 ARGS" with its
+# output in $TMP/NAME.out, and learn the port it got
 accept_start() {
-	"$TRUSTMX" proxy accept 127.0.0.1:0 "$@" >"$TMP/accept.out" 2>"$TMP/accept.err" &
+	ACCEPT=$TMP/$1
+	shift
+	"$TRUSTMX" proxy accept 127.0.0.1:0 "$@" >"$ACCEPT.out" 2>"$ACCEPT.err" &
 	ACCEPT_PID=$!
 	i=0
-	until PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$TMP/accept.err") &&
+	until PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$ACCEPT.err" 2>/dev/null) &&
 	    [ -n "$PORT" ]; do
 		i=$((i + 1))
-		[ $i -gt 100 ] && { echo "proxy accept did not start"; cat "$TMP/accept.err"; exit 1; }
+		[ $i -gt 100 ] && { echo "proxy accept did not start"; cat "$ACCEPT.err"; exit 1; }
 		sleep 0.05
 	done
 }
@@ -242,15 +245,32 @@ accept_start() {
 # accept_line N - the Nth JSON line, once it is there
 accept_line() {
 	i=0
-	while [ "$(grep -c '^{' "$TMP/accept.out")" -lt "$1" ]; do
+	while [ "$(grep -c '^{' "$ACCEPT.out")" -lt "$1" ]; do
 		i=$((i + 1))
 		[ $i -gt 100 ] && break
 		sleep 0.05
 	done
-	grep '^{' "$TMP/accept.out" | sed -n "$1p"
+	grep '^{' "$ACCEPT.out" | sed -n "$1p"
 }
 
-accept_start --count 6 --timeout 300
+# accept_done NAME - "proxy accept" exited 0 after its --count connections
+accept_done() {
+	i=0
+	while kill -0 $ACCEPT_PID 2>/dev/null && [ $i -lt 50 ]; do
+		i=$((i + 1))
+		sleep 0.1
+	done
+	if kill -0 $ACCEPT_PID 2>/dev/null; then
+		kill $ACCEPT_PID
+		expect "$1 exited after --count" running exited
+	else
+		wait $ACCEPT_PID
+		expect "$1 exit" $? 0
+	fi
+	ACCEPT_PID=""
+}
+
+accept_start outcomes --count 6 --timeout 300
 "$TRUSTMX" proxy encode --src 203.0.113.9 --src-port 4242 --dst 192.0.2.25 \
 	--dst-port 25 --crc32c --alpn smtp >"$TMP/h"
 printf 'EHLO x\r\n' >>"$TMP/h"
@@ -275,25 +295,21 @@ jqx accept-timeout "$json" '"\(.status) \(.outcome)"' "timeout refuse-timeout"
 printf '\r\n\r\n' >"/dev/tcp/127.0.0.1/$PORT"
 json=$(accept_line 6)
 jqx accept-eof "$json" '"\(.status) \(.outcome)"' "eof refuse-timeout"
-wait $ACCEPT_PID
-expect "accept --count 6 exit" $? 0
-ACCEPT_PID=""
+accept_done outcomes
 
-accept_start --count 1 --trusted 192.0.2.0/24,2001:db8::/32
+accept_start untrusted --count 1 --trusted 192.0.2.0/24,2001:db8::/32
 "$TRUSTMX" proxy encode --src 203.0.113.9 --src-port 1 --dst 192.0.2.25 \
 	--dst-port 25 >"/dev/tcp/127.0.0.1/$PORT"
 json=$(accept_line 1)
 jqx accept-untrusted "$json" '"\(.status // "unread") \(.outcome) \(.src // "-")"' \
 	"unread refuse-untrusted -"
-wait $ACCEPT_PID
-ACCEPT_PID=""
+accept_done untrusted
 
-accept_start --count 1 --allow-direct --trusted 127.0.0.0/8
+accept_start direct --count 1 --allow-direct --trusted 127.0.0.0/8
 printf 'EHLO client.example\r\n' >"/dev/tcp/127.0.0.1/$PORT"
 json=$(accept_line 1)
 jqx accept-direct "$json" '"\(.status) \(.outcome) \(.client == .peer)"' "none direct true"
-wait $ACCEPT_PID
-ACCEPT_PID=""
+accept_done direct
 
 "$TRUSTMX" proxy accept 127.0.0.1:0 --trusted 192.0.2.1/24 >/dev/null 2>&1
 expect "accept --trusted with host bits exit" $? 2

@@ -79,9 +79,10 @@ def zone_lines(zonedata, blackhole):
         has_txt = any(isinstance(e, dict) and 'TXT' in e for e in entries)
         for entry in entries:
             if entry == 'TIMEOUT':
+                # only what is listed before TIMEOUT gets an answer
                 lines.append('server=/%s/%s' % (name, blackhole))
                 lines.append('local=/*.%s/' % name)
-                continue
+                break
             for rtype, value in entry.items():
                 if rtype == 'TXT' and value == 'NONE':
                     continue

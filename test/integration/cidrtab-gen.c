@@ -85,7 +85,8 @@ gen_anchors(void)
 			a->b[2] = 0x0d;
 			a->b[3] = 0xb8;
 		}
-		a->len = a->family == 4 ? 12 + gen_below(9) : 40 + gen_below(25);
+		a->len = a->family == 4 ? 12 + gen_below(9) :
+		    40 + gen_below(25);
 		gen_clear_host(a);
 	}
 }
@@ -188,11 +189,13 @@ gen_pattern(const struct gen_prefix *p, char *buf, size_t size)
  * positive "if" they are rare, or every key would hit the first one.
  */
 static const char *
-gen_negation(int confined)
+gen_negation(int confined, int after_rule)
 {
-	static const char *forms[] = { "!!", " ! ! ", "!", "! " };
+	static const char *forms[] = { "!!", "! ! ", "!", "! " };
 	unsigned roll = gen_below(100);
 
+	if (after_rule && gen_below(300) == 0)
+		return " !! ";		/* white space first: a continuation */
 	if (roll < 4)
 		return forms[roll % 2];
 	if ((gen_late && roll < 5) || (confined && roll < 20))
@@ -246,12 +249,13 @@ gen_table(FILE *fp, size_t nrules)
 {
 	struct gen_prefix p;
 	char pat[128];
-	int depth = 0, positive = 0, negated[5];
+	int depth = 0, positive = 0, negated[5], after_rule = 0;
 
 	if (gen_below(3) == 0)
 		fprintf(fp, "   leading white space is skipped\n  more\n");
 	for (size_t n = 0; n < nrules; n++) {
 		unsigned roll = gen_below(100);
+		int rule = 0;
 
 		gen_late = n >= nrules - nrules / 4;
 		if (roll < 4 && depth < 5) {
@@ -274,17 +278,22 @@ gen_table(FILE *fp, size_t nrules)
 		} else if (roll < 20 && gen_nused > 0) {
 			p = gen_used[gen_below((unsigned)gen_nused)];
 			gen_pattern(&p, pat, sizeof(pat));
-			fprintf(fp, "%s%s dup%zu\n", gen_negation(positive > 0), pat,
-			    n);
+			fprintf(fp, "%s%s dup%zu\n",
+				gen_negation(positive > 0, after_rule), pat, n);
+			rule = 1;
 		} else {
 			gen_random_prefix(&p);
 			gen_remember(&p);
 			gen_pattern(&p, pat, sizeof(pat));
-			fprintf(fp, "%s%s%s", gen_negation(positive > 0), pat,
+			fprintf(fp, "%s%s%s",
+				gen_negation(positive > 0, after_rule), pat,
 				gen_below(2) ? " " : "\t ");
 			gen_result(fp, n);
 			fputc('\n', fp);
+			rule = 1;
 		}
+		/* a line starting with white space joins a rule, only a rule */
+		after_rule = rule;
 	}
 	if (gen_below(4) != 0)
 		while (depth-- > 0)
@@ -297,7 +306,7 @@ gen_step(struct gen_prefix *p, int delta)
 {
 	for (int i = (int)gen_bits(p->family) / 8 - 1; i >= 0; i--) {
 		p->b[i] = (uint8_t)(p->b[i] + delta);
-		if ((delta > 0 && p->b[i] != 0) || (delta < 0 && p->b[i] != 0xff))
+		if (p->b[i] != (delta > 0 ? 0 : 0xff))
 			break;
 	}
 }
@@ -310,15 +319,16 @@ gen_key(FILE *fp)
 		"", "not-an-address", "192.0.2.04", " 192.0.2.1",
 		"192.0.2.1 ", "192.0.2.1/32", "[192.0.2.1]", "2001:DB8::1",
 		"::", "0.0.0.0", "255.255.255.255", "::ffff:192.0.2.1",
-		"1.2.3", "2001:db8::1%eth0", "ffff:ffff:ffff:ffff:ffff:ffff:"
-		"ffff:ffff",
+		"1.2.3", "2001:db8::1%eth0",
+		"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
 	};
 	struct gen_prefix k;
 	char buf[64];
 	unsigned roll = gen_below(100);
 
 	if (roll < 4 || gen_nused == 0) {
-		fprintf(fp, "%s\n", odd[gen_below(sizeof(odd) / sizeof(odd[0]))]);
+		fprintf(fp, "%s\n",
+			odd[gen_below(sizeof(odd) / sizeof(odd[0]))]);
 		return;
 	}
 	if (roll < 10) {
@@ -347,7 +357,7 @@ gen_key(FILE *fp)
 	}
 	if (k.family == 4 && gen_below(20) == 0) {
 		inet_ntop(AF_INET, k.b, buf, sizeof(buf));
-		fprintf(fp, "::ffff:%s\n", buf);	/* never an IPv4 match */
+		fprintf(fp, "::ffff:%s\n", buf);	/* never matches IPv4 */
 		return;
 	}
 	gen_format(&k, buf, sizeof(buf), (int)gen_below(3));
@@ -361,7 +371,8 @@ main(int argc, char **argv)
 	size_t nkeys;
 
 	if (argc != 6) {
-		fprintf(stderr, "usage: cidrtab-gen SEED RULES KEYS TABLE KEYS\n");
+		fprintf(stderr,
+			"usage: cidrtab-gen SEED RULES KEYS TABLE KEYS\n");
 		return 2;
 	}
 	gen_state = strtoull(argv[1], NULL, 10) * 0x9e3779b97f4a7c15ULL + 1;

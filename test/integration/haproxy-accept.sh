@@ -82,22 +82,22 @@ case_ok() {
 	expect_log "$name" "$src" "$sport" "$dst" "$dport" "$auth" "$uid"
 }
 
-case_ok v1-tcp4 127.0.0.1 192.0.2.33 40001 198.51.100.25 25 - - \
+case_ok v1-tcp4 127.0.0.1 192.0.2.33 20001 198.51.100.25 25 - - \
 	--version 1 --family TCP4
-case_ok v1-tcp6 ::1 2001:db8::33 40002 2001:db8:25::25 587 - - \
+case_ok v1-tcp6 ::1 2001:db8::33 20002 2001:db8:25::25 587 - - \
 	--version 1 --family TCP6
-case_ok v2-tcp4-tlvs 127.0.0.1 203.0.113.44 40003 198.51.100.25 25 \
+case_ok v2-tcp4-tlvs 127.0.0.1 203.0.113.44 20003 198.51.100.25 25 \
 	mx.example.test 0123456789abcdef \
 	--version 2 --family TCP4 --alpn smtp --ssl-client 7 --ssl-verify 0 \
 	--ssl-version TLSv1.3 --ssl-cn relay1.client.example \
 	--ssl-cipher TLS_AES_256_GCM_SHA384 --netns blue --noop 5 \
 	--tlv 0xe0:cafe
-case_ok v2-tcp6-tlvs ::1 2001:db8:44::44 40004 2001:db8:25::25 465 \
+case_ok v2-tcp6-tlvs ::1 2001:db8:44::44 20004 2001:db8:25::25 465 \
 	smtp.example.test 00ff10 \
 	--version 2 --family TCP6 --alpn h2 --noop 2 --tlv 0xe1:00ff
-case_ok v2-tcp4-crc 127.0.0.1 203.0.113.45 40005 198.51.100.25 25 - - \
+case_ok v2-tcp4-crc 127.0.0.1 203.0.113.45 20005 198.51.100.25 25 - - \
 	--version 2 --family TCP4 --crc32c --alpn smtp
-case_ok v2-tcp6-crc ::1 2001:db8:45::45 40006 2001:db8:25::25 25 \
+case_ok v2-tcp6-crc ::1 2001:db8:45::45 20006 2001:db8:25::25 25 \
 	mx.example.test cafe \
 	--version 2 --family TCP6 --crc32c --ssl-cn relay1.client.example --tlv 0xe0:
 
@@ -109,7 +109,7 @@ hx_expect "v2-local logged with the real endpoints" "$?" 0
 # The same v2 header twice: as encoded, then with one address byte
 # changed (203 -> 202) and the CRC32C left as it was.
 encode crc-good --version 2 --family TCP4 --crc32c --src 203.0.113.77 \
-	--src-port 40077 --dst 198.51.100.25 --dst-port 25
+	--src-port 20077 --dst 198.51.100.25 --dst-port 25
 hex=$(od -An -v -tx1 "$TMX_TMP/crc-good.hdr" | tr -d ' \n')
 hx_expect "crc-good first source byte" "${hex:32:2}" cb
 hx_unhex "${hex:0:32}ca${hex:34}" >"$TMX_TMP/crc-bad.hdr"
@@ -122,10 +122,10 @@ hx_jq crc-bad "$json" .status invalid
 send crc-bad 127.0.0.1
 # HAProxy 2.6 verifies CRC32C: it logs the refusal (with whatever address
 # it had read so far) and no session for the corrupted header.
-hx_wait_grep '202\.0\.113\.77:40077 .*invalid PROXY protocol header' "$LOG" 5
+hx_wait_grep '202\.0\.113\.77:20077 .*invalid PROXY protocol header' "$LOG" 5
 hx_expect "crc-bad refused by HAProxy" "$?" 0
 send crc-good 127.0.0.1
-expect_log crc-good 203.0.113.77 40077 198.51.100.25 25
+expect_log crc-good 203.0.113.77 20077 198.51.100.25 25
 hx_expect "crc-bad: no session logged" \
 	"$(grep -c '^TMXLOG ci=202\.0\.113\.77 ' "$LOG")" 0
 hx_expect "sessions logged" "$(grep -c '^TMXLOG ' "$LOG")" 8

@@ -101,6 +101,8 @@ printf '%s\n' \
 	'192.0.2.0/33 too long: skipped' \
 	'198.18.0.0/271 /271 is /15 to Postfix' \
 	'172.16.0.0/0000016 leading-zeros' \
+	'4.0.0.0/9223372036854775560 atoi-wraps-to-8' \
+	'5.0.0.0/90000000000000000000 atoi-saturates: skipped' \
 	'172.16.1.0/ empty mask: skipped' \
 	'[172.16.2.0 unclosed: skipped' \
 	'[172.16.2.0]x garbage: skipped' \
@@ -119,10 +121,11 @@ printf '%s\n' 192.0.2.1 192.0.2.2 198.51.100.7 203.0.113.5 8.8.8.8 \
 	2001:db8:ffff::1 2001:db8:fffe::1 ::ffff:192.0.2.1 ::ffff:c000:201 \
 	172.16.0.1 172.16.1.1 172.16.3.0 192.0.2.04 ' 192.0.2.1' \
 	203.0.114.1 203.0.113.1 192.0.2.255 192.0.3.0 172.17.0.0 198.19.1.1 \
+	4.255.0.1 5.0.0.0 \
 	'192.0.2.1 ' 192.0.2.1/32 '[192.0.2.1]' not-an-address '' \
 	2001:db9::1 :: 100.64.1.1 1.2.3.4 0.0.0.0 255.255.255.255 \
 	>"$TMP/corner.keys"
-printf '192.0.2.1\r\n' >>"$TMP/corner.keys"
+printf '192.0.2.1\r\n192.0.2.1\0after NUL\n192.0.2.9' >>"$TMP/corner.keys"
 compare corner "$TMP/corner.cidr" "$TMP/corner.keys" 20
 
 # 2. Random tables against random keys, several seeds.

@@ -28,7 +28,7 @@ static const struct from_case cases[] = {
 	{ "<a@b.example", -1, 0, 0, NULL },
 	{ "\"unterminated <a@b.example>", -1, 0, 0, NULL },
 	{ "x@bad\xc3\xa9.example", -1, 0, 0, NULL },
-	{ "x@evil.example;dkim=pass", -1, 0, 0, NULL },
+	{ "x@evil.example;dkim=pass", 0, 2, 1, "evil.example" },
 	{ "Name <x@d.example.>", 0, 1, 1, "d.example" },
 	{ "", 0, 0, 0, "" },
 };

@@ -34,7 +34,7 @@ main(void)
 
 	test_spf(&r, RESULTS_SPF_DIRECT, SPF_OUT_SOFTFAIL, "a@sender.example");
 	TMX_CHECK_STR(headers_authres(&r, "mx.test.example", buf, sizeof(buf)),
-	    "mx.test.example;\n\tspf=softfail smtp.mailfrom=a@sender.example;"
+	    "mx.test.example;\n\tspf=softfail smtp.mailfrom=\"a@sender.example\";"
 	    "\n\tdkim=none (message not signed);\n\tdmarc=none "
 	    "(no DMARC record)");
 

@@ -78,6 +78,10 @@ pd_wait 'no PROXY header within proxy_timeout' || fail "proxy timeout not logged
 probe "no PROXY header" "REPLY  EOF " -i 127.0.0.1:10042 -g $'client_address=192.0.2.5\n\n'
 probe "PROXY then policy" 'REPLY action=OK\n\n OPEN ' -i 127.0.0.1:10042 -x 127.0.0.9 \
 	-g $'client_address=192.0.2.5\n\n' -w 1
+tmx_addr 192.0.2.150
+probe "PROXY header from outside proxy_networks" "REPLY  EOF " -i 127.0.0.1:10042 \
+	-b 192.0.2.150 -x 192.0.2.5 -g $'client_address=192.0.2.5\n\n'
+pd_wait '192\.0\.2\.150 is not in proxy_networks' || fail "untrusted proxy not logged"
 alive "slow clients"
 
 # disconnects in the middle of a request, many times
@@ -128,4 +132,5 @@ echo "ok: reloads under load: $(cat "$TMX_TMP/load-sm.log"); $(cat "$TMX_TMP/loa
 alive "reloads under load"
 
 grep -Eq 'fatal|panic' "$PD_LOG" && fail "policyd logged a fatal error"
+pd_stop
 echo "PASS"

@@ -149,4 +149,5 @@ echo "ok: Postfix warnings: $before before the kill, $after after it"
 [ "$before" = 0 ] || fail "Postfix warnings before the kill: $(tmx_postfix_problems)"
 [ "$after" -le 2 ] || fail "Postfix logged $after warnings after the kill"
 kill -0 "$PID_b" || fail "instance b died"
+PD_PID=$PID_b PD_LOG=$TMX_TMP/pd-b.log pd_stop
 echo "PASS"

@@ -8,6 +8,7 @@
 #   pd_wait REGEX [SECONDS]      # until the daemon's log matches
 #   pd_hup                       # SIGHUP and wait for the outcome
 #   pd_sm KEY                    # the socketmap answer via postmap(1)
+#   pd_stop                      # SIGTERM; clean exit, no sanitizer report
 
 # pd_init - directories for sockets and cache, owned by postfix
 pd_init() {
@@ -57,6 +58,20 @@ pd_wait() {
 		fi
 		sleep 0.1
 	done
+}
+
+# pd_stop - SIGTERM; the daemon must exit 0 with no sanitizer report
+# (builds with -Db_sanitize=address,undefined check memory this way)
+pd_stop() {
+	kill -TERM "$PD_PID"
+	wait "$PD_PID"
+	rc=$?
+	if grep -Eq 'Sanitizer|runtime error:' "$PD_LOG"; then
+		cat "$PD_LOG" >&2
+		fail "sanitizer report from policyd"
+	fi
+	[ "$rc" = 0 ] || fail "policyd exited with status $rc"
+	echo "ok: policyd stopped cleanly"
 }
 
 # pd_count REGEX - matching lines in the daemon's log

@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -243,8 +244,8 @@ load_probe(const struct load_opts *o)
 		return 1;
 	}
 	if (o->proxy_src != NULL && load_proxy(fd, o->proxy_src) < 0)
-		return 1;
-	for (i = 0; i < len; i++) {
+		closed = 1;
+	for (i = 0; !closed && i < len; i++) {
 		if (o->trickle_ms > 0)
 			usleep((useconds_t)o->trickle_ms * 1000);
 		if (load_write_all(fd, o->probe + i, o->trickle_ms > 0 ? 1 :
@@ -288,6 +289,7 @@ main(int argc, char **argv)
 	o.conns = 1;
 	o.rounds = 1;
 	o.wait_s = 2;
+	signal(SIGPIPE, SIG_IGN);	/* a closed connection is a result here */
 	while ((ch = getopt(argc, argv, "u:i:s:c:r:x:b:g:T:w:")) != -1) {
 		switch (ch) {
 		case 'u': o.unix_path = optarg; break;

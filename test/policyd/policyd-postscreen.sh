@@ -163,4 +163,5 @@ if tmx_postfix_problems '/postmap\[[0-9]+\]: (warning|fatal): .*nosuchmap'; then
 fi
 echo "ok: no Postfix warnings"
 kill -0 "$PD_PID" || fail "policyd died"
+pd_stop
 echo "PASS"

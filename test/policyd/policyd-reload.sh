@@ -76,4 +76,33 @@ expect "after listener change: still answering" "$(pd_sm 192.0.2.20)" reject
 
 kill -0 "$PD_PID" || fail "policyd died"
 grep -Eq 'fatal|panic' "$PD_LOG" && fail "policyd logged a fatal error"
+pd_stop
+[ -e "$PD_RUN/socketmap.sock" ] && fail "socket left behind after a clean stop"
+
+# after a crash the stale socket is replaced; a file that is no socket
+# is never removed: the daemon refuses to start and says why
+pd_start
+kill -9 "$PD_PID"
+wait "$PD_PID" 2>/dev/null
+[ -S "$PD_RUN/other.sock" ] || fail "no stale socket after kill -9"
+pd_start
+postmap -c "$TMX_PF/etc" -q 192.0.2.20 "socketmap:unix:$PD_RUN/other.sock:postscreen" \
+	>"$TMX_TMP/other.out" 2>&1
+expect "after a crash: stale socket replaced" "$(cat "$TMX_TMP/other.out")" reject
+# a second instance must not take a live socket away from the first
+"$TRUSTMX_POLICYD" -f -c "$PD_CONF" >"$TMX_TMP/second.log" 2>&1 &&
+	fail "a second instance started on the same socket"
+grep -q "other.sock is in use by a running process" "$TMX_TMP/second.log" ||
+	fail "second instance: $(cat "$TMX_TMP/second.log")"
+postmap -c "$TMX_PF/etc" -q 192.0.2.20 "socketmap:unix:$PD_RUN/other.sock:postscreen" \
+	>"$TMX_TMP/other.out" 2>&1
+expect "second instance refused, first still answers" "$(cat "$TMX_TMP/other.out")" reject
+pd_stop
+echo "not a socket" >"$PD_RUN/other.sock"
+"$TRUSTMX_POLICYD" -f -c "$PD_CONF" >"$TMX_TMP/refuse.log" 2>&1 &&
+	fail "started over a regular file"
+grep -q "other.sock exists and is not a socket" "$TMX_TMP/refuse.log" ||
+	fail "no reason for refusing: $(cat "$TMX_TMP/refuse.log")"
+[ "$(cat "$PD_RUN/other.sock")" = "not a socket" ] || fail "the regular file was touched"
+echo "ok: a regular file at the socket path is left alone, start refused"
 echo "PASS"

@@ -86,4 +86,5 @@ if tmx_postfix_problems; then
 fi
 echo "ok: no Postfix warnings"
 kill -0 "$PD_PID" || fail "policyd died"
+pd_stop
 echo "PASS"

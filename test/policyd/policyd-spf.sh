@@ -85,8 +85,7 @@ pd_wait "spf:$DOMAIN: temporary error.*keeping the last good list \(3 prefixes\)
 expect "outage: relay kept" "$(pd_sm 203.0.113.9)" permit
 
 # restart during the outage: answers come from the cache
-kill "$PD_PID"
-wait "$PD_PID" 2>/dev/null
+pd_stop
 pd_start
 pd_wait "spf:$DOMAIN: 3 prefixes from the cache" || fail "cache not loaded at start"
 expect "restart in outage: from cache" "$(pd_sm 203.0.113.9)" permit
@@ -105,4 +104,5 @@ until_answer 203.0.113.9 "" 5
 expect "after accepted shrink" "$(pd_sm 192.0.2.5)" permit
 
 kill -0 "$PD_PID" || fail "policyd died"
+pd_stop
 echo "PASS"

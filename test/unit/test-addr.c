@@ -49,13 +49,15 @@ static const struct addr_case addr_cases[] = {
 static void
 test_parse(void)
 {
-	for (size_t i = 0; i < sizeof(addr_cases) / sizeof(addr_cases[0]); i++) {
+	for (size_t i = 0; i < sizeof(addr_cases) / sizeof(addr_cases[0]);
+	     i++) {
 		const struct addr_case *c = &addr_cases[i];
 		struct tmx_addr a;
 		char buf[TMX_ADDR_STRLEN];
 		int rc = tmx_addr_parse(c->text, &a);
 
-		TMX_CHECKF((rc == 0) == c->ok, "parse \"%s\" rc %d", c->text, rc);
+		TMX_CHECKF((rc == 0) == c->ok, "parse \"%s\" rc %d", c->text,
+			   rc);
 		if (rc != 0 || !c->ok)
 			continue;
 		TMX_CHECKF(a.family == c->family, "\"%s\" family %d", c->text,
@@ -151,7 +153,7 @@ static const struct unmap_case unmap_cases[] = {
 	{ "::ffff:192.0.2.1", 1, "192.0.2.1" },
 	{ "::FFFF:c000:0201", 1, "192.0.2.1" },
 	{ "::ffff:0.0.0.0", 1, "0.0.0.0" },
-	{ "::192.0.2.1", 0, "::192.0.2.1" },		/* compatible, not mapped */
+	{ "::192.0.2.1", 0, "::192.0.2.1" },	/* compatible, not mapped */
 	{ "::fffe:192.0.2.1", 0, "::fffe:c000:201" },
 	{ "1::ffff:192.0.2.1", 0, "1::ffff:c000:201" },
 	{ "192.0.2.1", 0, "192.0.2.1" },
@@ -173,7 +175,7 @@ test_unmap(void)
 			   c->text);
 		TMX_CHECK_STR(tmx_addr_format(&a, buf, sizeof(buf)), c->after);
 		if (c->changed) {
-			/* The result equals the parsed IPv4 address byte for byte. */
+			/* the same bytes as the IPv4 address parsed */
 			tmx_addr_parse(c->after, &v4);
 			TMX_CHECKF(memcmp(&a, &v4, sizeof(a)) == 0, "%s bytes",
 				   c->text);

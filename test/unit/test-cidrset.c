@@ -3,6 +3,7 @@
  * host bits, walk order, plain list loading, and 100k random prefixes
  * checked against two independent reference answers.
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,8 +32,8 @@ test_set_of(const char *const *prefixes)
 		eq = strchr(text, '=');
 		*eq = 0;
 		if (tmx_addr_parse_prefix(text, &a, &len, &error) < 0 ||
-		    tmx_cidrset_builder_add(b, &a, len,
-					    (uint32_t)atoi(eq + 1), &error) < 0) {
+		    tmx_cidrset_builder_add(b, &a, len, (uint32_t)atoi(eq + 1),
+					    &error) < 0) {
 			fprintf(stderr, "%s: %s\n", prefixes[i], error);
 			tmx_cidrset_builder_free(b);
 			return NULL;
@@ -501,8 +502,10 @@ test_random(void)
 
 	for (size_t i = 0; i < NPFX; i++) {
 		test_random_prefix(&pfx[i]);
-		if (i % 50 == 49)	/* a duplicate with another value */
-			pfx[i].addr = pfx[i - 7].addr, pfx[i].len = pfx[i - 7].len;
+		if (i % 50 == 49) {	/* a duplicate with another value */
+			pfx[i].addr = pfx[i - 7].addr;
+			pfx[i].len = pfx[i - 7].len;
+		}
 		TMX_CHECK(tmx_cidrset_builder_add(b, &pfx[i].addr, pfx[i].len,
 						  pfx[i].value, NULL) == 0);
 	}
@@ -560,6 +563,73 @@ test_random(void)
 	free(sorted);
 }
 
+/* One reader thread's share: the set, keys and the answers expected. */
+struct reader {
+	const struct tmx_cidrset *set;
+	const struct tmx_addr *keys;
+	const uint32_t *want;		/* MISS for not covered */
+	size_t n;
+	size_t wrong;
+};
+
+/* test_reader - look every key up in the shared set, count wrong answers */
+static void *
+test_reader(void *arg)
+{
+	struct reader *r = arg;
+
+	for (int round = 0; round < 4; round++) {
+		for (size_t i = 0; i < r->n; i++) {
+			uint32_t v = MISS;
+
+			if (!tmx_cidrset_lookup(r->set, &r->keys[i], &v))
+				v = MISS;
+			r->wrong += v != r->want[i];
+		}
+	}
+	return NULL;
+}
+
+/* test_threads - one built set, four threads reading it without locks */
+static void
+test_threads(void)
+{
+	enum { NPFX = 20000, NKEYS = 50000, NTHREADS = 4 };
+	struct ref_prefix *pfx = malloc(NPFX * sizeof(*pfx));
+	struct tmx_addr *keys = malloc(NKEYS * sizeof(*keys));
+	uint32_t *want = malloc(NKEYS * sizeof(*want));
+	struct tmx_cidrset_builder *b = tmx_cidrset_builder_new();
+	struct reader readers[NTHREADS];
+	pthread_t tid[NTHREADS];
+	struct tmx_cidrset *set;
+
+	for (size_t i = 0; i < NPFX; i++) {
+		test_random_prefix(&pfx[i]);
+		tmx_cidrset_builder_add(b, &pfx[i].addr, pfx[i].len,
+					pfx[i].value, NULL);
+	}
+	set = tmx_cidrset_build(b);
+	for (size_t i = 0; i < NKEYS; i++) {
+		test_random_key(pfx, NPFX, &keys[i]);
+		if (!tmx_cidrset_lookup(set, &keys[i], &want[i]))
+			want[i] = MISS;
+	}
+	for (int t = 0; t < NTHREADS; t++) {
+		readers[t] = (struct reader){ set, keys, want, NKEYS, 0 };
+		TMX_CHECK(pthread_create(&tid[t], NULL, test_reader,
+					 &readers[t]) == 0);
+	}
+	for (int t = 0; t < NTHREADS; t++) {
+		pthread_join(tid[t], NULL);
+		TMX_CHECKF(readers[t].wrong == 0, "thread %d: %zu wrong", t,
+			   readers[t].wrong);
+	}
+	tmx_cidrset_free(set);
+	free(pfx);
+	free(keys);
+	free(want);
+}
+
 int
 main(void)
 {
@@ -570,5 +640,6 @@ main(void)
 	test_lists();
 	test_load_list();
 	test_random();
+	test_threads();
 	return TMX_TEST_END();
 }

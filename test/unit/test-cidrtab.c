@@ -77,6 +77,8 @@ static const char *const tables[] = {
 	"198.18.0.0/271 slash-271-is-15\n"
 	"172.16.0.0/00016 leading-zeros\n"
 	"[192.0.2.7] v4-bracket\n"
+	"4.0.0.0/9223372036854775560 atoi-wraps-to-8\n"
+	"5.0.0.0/90000000000000000000 atoi-saturates\n"
 	"203.0.113.9/32 slash-32\n"
 	"::/0 any6\n"
 	"#= 2001:db8::1 one\n"
@@ -89,6 +91,8 @@ static const char *const tables[] = {
 	"#= 198.19.255.255 slash-271-is-15\n"
 	"#= 172.16.255.1 leading-zeros\n"
 	"#= 192.0.2.7 v4-bracket\n"
+	"#= 4.255.0.1 atoi-wraps-to-8\n"
+	"#= 5.0.0.0 -\n"
 	"#= 203.0.113.9 slash-32\n"
 	"#= 203.0.113.8 -\n"
 	"#= :: any6\n",
@@ -145,7 +149,8 @@ test_count_warning(void *ctx, const char *message)
 /* test_expectations - every "#= KEY RESULT" line of text against tab */
 static void
 test_expectations(const char *name, const char *text,
-		  const struct tmx_cidrtab *tab, const struct tmx_cidrset *cover)
+		  const struct tmx_cidrtab *tab,
+		  const struct tmx_cidrset *cover)
 {
 	const char *line = text;
 
@@ -248,11 +253,11 @@ test_bad_lines(void)
 		int warnings = 0;
 
 		if (bad_lines[i].first)
-			snprintf(text, sizeof(text), "%s\n198.51.100.0/24 good\n",
-				 bad_lines[i].line);
+			snprintf(text, sizeof(text), "%s\n%s\n",
+				 bad_lines[i].line, "198.51.100.0/24 good");
 		else
-			snprintf(text, sizeof(text), "198.51.100.0/24 good\n%s\n",
-				 bad_lines[i].line);
+			snprintf(text, sizeof(text), "%s\n%s\n",
+				 "198.51.100.0/24 good", bad_lines[i].line);
 		TMX_CHECKF(tmx_cidrtab_parse("t.cidr", text, strlen(text),
 					     TMX_CIDRTAB_STRICT, NULL, NULL,
 					     &tab, err, sizeof(err)) < 0 &&
@@ -555,7 +560,8 @@ test_random_tables(void)
 						got ? got : "-",
 						want ? want : "-");
 			}
-			if (tmx_cidrset_lookup(cover, &k, NULL) != (want != NULL))
+			if (tmx_cidrset_lookup(cover, &k, NULL) !=
+			    (want != NULL))
 				bad_cover++;
 		}
 		tmx_cidrset_free(cover);

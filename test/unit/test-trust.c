@@ -524,7 +524,7 @@ run_accept(const struct accept_case *c, uint8_t *buf)
 		TMX_CHECK(send(client, sent, slen, 0) == (ssize_t)slen);
 
 	t0 = now_ms();
-	got = tmx_trust_accept(&policy, server, c->timeout_ms, 0, buf,
+	got = tmx_trust_accept(&policy, server, NULL, c->timeout_ms, 0, buf,
 	    TMX_PROXY_V2_MAX, &hdr, &res);
 	wall = now_ms() - t0;
 	TMX_CHECKF(got == c->want, "%s: %s (%s)", c->name,
@@ -565,6 +565,50 @@ run_accept(const struct accept_case *c, uint8_t *buf)
 	close(client);
 }
 
+/*
+ * test_probe_reset - HAProxy's health check sends a LOCAL header and resets
+ * before the server gets to it: getpeername() then fails, so the peer
+ * address accept() returned must decide, and the outcome is a probe.
+ */
+static void
+test_probe_reset(uint8_t *buf)
+{
+	struct sockaddr_storage ss, peer;
+	struct linger lg = { 1, 0 };
+	struct tmx_trust_policy policy = { NULL, false };
+	struct tmx_trust_result res;
+	struct tmx_proxy_hdr hdr;
+	struct tmx_proxy_v2_writer w;
+	uint8_t probe[64];
+	socklen_t len = sizeof(ss), plen = sizeof(peer);
+	size_t n;
+	int lfd, client, server;
+
+	test_sockaddr(&ss, "127.0.0.1", 0);
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	TMX_CHECK(lfd >= 0 && bind(lfd, (struct sockaddr *)&ss,
+	    sizeof(struct sockaddr_in)) == 0 && listen(lfd, 1) == 0 &&
+	    getsockname(lfd, (struct sockaddr *)&ss, &len) == 0);
+	client = socket(AF_INET, SOCK_STREAM, 0);
+	TMX_CHECK(connect(client, (struct sockaddr *)&ss, len) == 0);
+	TMX_CHECK(tmx_proxy_v2_begin(&w, probe, sizeof(probe),
+	    TMX_PROXY_CMD_LOCAL, TMX_PROXY_FAM_UNSPEC, NULL, NULL) == 0 &&
+	    tmx_proxy_v2_finish(&w, true, &n) == 0);
+	TMX_CHECK(send(client, probe, n, 0) == (ssize_t)n);
+	setsockopt(client, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(client);		/* RST, as HAProxy's checks do */
+	usleep(20000);
+	server = accept(lfd, (struct sockaddr *)&peer, &plen);
+	TMX_CHECK(server >= 0);
+	policy.proxies = proxies_build(LOOPBACK);
+	TMX_CHECK(tmx_trust_accept(&policy, server, (struct sockaddr *)&peer,
+	    500, 0, buf, TMX_PROXY_V2_MAX, &hdr, &res) == TMX_TRUST_PROBE);
+	TMX_CHECK(hdr.command == TMX_PROXY_CMD_LOCAL && hdr.crc32c);
+	tmx_cidrset_free((struct tmx_cidrset *)policy.proxies);
+	close(server);
+	close(lfd);
+}
+
 /* test_accept - every accept row, and a socket with no peer */
 static void
 test_accept(void)
@@ -585,11 +629,12 @@ test_accept(void)
 	policy.proxies = proxies_build(LOOPBACK);
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	errno = 0;
-	TMX_CHECK(tmx_trust_accept(&policy, fd, 100, 0, buf,
+	TMX_CHECK(tmx_trust_accept(&policy, fd, NULL, 100, 0, buf,
 	    TMX_PROXY_V2_MAX, NULL, &res) == TMX_TRUST_REFUSE_TIMEOUT &&
 	    errno == ENOTCONN);
 	close(fd);
 	tmx_cidrset_free((struct tmx_cidrset *)policy.proxies);
+	test_probe_reset(buf);
 	free(buf);
 }
 

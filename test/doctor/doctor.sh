@@ -1,0 +1,254 @@
+#!/bin/bash
+# doctor.sh - "trustmx doctor" against live DNS: dnsmasq serves one clean
+# domain and one domain per fault, an HTTPS server with a CA made here
+# serves their MTA-STS policies; every check must fire on its fault, and
+# the report must hold nothing else (so every check also stays quiet).
+set -u
+. "$TMX_SRCDIR/test/lib/netns.sh"
+tmx_enter "$@"
+tmx_need dnsmasq openssl python3 jq
+unset http_proxy https_proxy HTTPS_PROXY ALL_PROXY all_proxy no_proxy NO_PROXY
+
+WWW=$TMX_TMP/www
+ZONES=$TMX_TMP/zones.conf
+CA=$TMX_TMP/ca.pem
+STS_ADDR=192.0.2.80
+failures=0
+declare -A IDX
+
+# fail - report one failed expectation, keep going
+fail() {
+	echo "FAIL: $*" >&2
+	failures=$((failures + 1))
+}
+
+# dkim_txt BITS - a dnsmasq TXT value: a DKIM key record of a new RSA key
+dkim_txt() {
+	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:"$1" 2>/dev/null |
+		openssl pkey -pubout -outform DER | base64 -w0 |
+		fold -w 200 | { printf '"v=DKIM1; k=rsa; p="'; while read -r l || [ -n "$l" ]; do printf ',"%s"' "$l"; done; }
+}
+
+# zone NAME INDEX - the clean setup of NAME.test, bent by variables:
+# MX1PRI MXBAK NOMX NOBACKUP EXTRAMX SPF DMARC NOAUTH DKIM NOSTS NOSTSHOST
+# STSMODE STSMX2 NOSTSFILE NOTLSRPT EXTRA (more dnsmasq lines)
+zone() {
+	local d=$1.test ip=192.0.2.$2 sts
+	IDX[$1]=$2
+	{
+		echo "host-record=mx1.$d,$ip"
+		if [ -z "${NOMX:-}" ]; then
+			echo "mx-host=$d,mx1.$d,${MX1PRI:-10}"
+			[ -n "${NOBACKUP:-}" ] || echo "mx-host=$d,backup.relay.test,${MXBAK:-20}"
+			[ -z "${EXTRAMX:-}" ] || echo "mx-host=$d,$EXTRAMX,30"
+		fi
+		[ -n "${EXTRA:-}" ] && echo "$EXTRA"
+		[ "${SPF-x}" = "" ] || echo "txt-record=$d,\"${SPF:-v=spf1 ip4:$ip a:mx1.$d -all}\""
+		[ "${DMARC-x}" = "" ] ||
+			echo "txt-record=_dmarc.$d,\"${DMARC:-v=DMARC1; p=reject; rua=mailto:dmarc@$d,mailto:agg@reports.test}\""
+		[ -n "${NOAUTH:-}" ] || echo "txt-record=$d._report._dmarc.reports.test,\"v=DMARC1\""
+		[ "${DKIM-x}" = "" ] || echo "txt-record=sel1._domainkey.$d,${DKIM:-$KEY2048}"
+		[ -n "${NOSTS:-}" ] || echo "txt-record=_mta-sts.$d,\"v=STSv1; id=20261122\""
+		[ -n "${NOSTSHOST:-}" ] || echo "address=/mta-sts.$d/$STS_ADDR"
+		[ -n "${NOTLSRPT:-}" ] || echo "txt-record=_smtp._tls.$d,\"v=TLSRPTv1; rua=mailto:tls@$d\""
+	} >>"$ZONES"
+	SANS="$SANS,DNS:mta-sts.$d"
+	[ -n "${NOSTSFILE:-}" ] && return
+	sts=$WWW/mta-sts.$d/.well-known
+	mkdir -p "$sts"
+	printf 'version: STSv1\r\nmode: %s\r\nmx: mx1.%s\r\n%bmax_age: 604800\r\n' \
+		"${STSMODE:-enforce}" "$d" "${STSMX2-mx: *.relay.test\r\n}" >"$sts/mta-sts.txt"
+}
+
+# doctor NAME [OPTIONS] - run the doctor on NAME.test with the scenario's
+# defaults (HELO, EGRESS and CAFILE override them); JSON in $TMX_TMP/NAME.json
+doctor() {
+	local name=$1 d=$1.test
+	shift
+	"$TRUSTMX" doctor "$d" --egress-ip "${EGRESS:-192.0.2.${IDX[$name]}}" \
+		--backup-mx backup.relay.test --helo "${HELO:-mx1.$d}" \
+		--dkim-selector sel1 ${CAFILE-"--ca-file=$CA"} --json "$@" \
+		>"$TMX_TMP/$name.json" 2>"$TMX_TMP/$name.err"
+}
+
+# expect NAME RC "CHECK=VERDICT..." - exit status and every non-ok finding
+expect() {
+	local name=$1 rc_want=$2 want got rc
+	doctor "$name"
+	rc=$?
+	want=$(printf '%s\n' $3 | LC_ALL=C sort -u | paste -sd' ')
+	got=$(jq -r '[.checks[] | select(.verdict != "ok") |
+		"\(.check)=\(.verdict)"] | unique | join(" ")' "$TMX_TMP/$name.json")
+	[ "$rc" = "$rc_want" ] || fail "$name: exit $rc, wanted $rc_want"
+	[ "$got" = "$want" ] || fail "$name: findings \"$got\", wanted \"$want\""
+	[ "$rc" = "$rc_want" ] && [ "$got" = "$want" ] && echo "ok: $name ($want)"
+}
+
+# verdict_of NAME CHECK SUBJECT - the verdict of one finding
+verdict_of() {
+	jq -r --arg c "$2" --arg s "$3" \
+		'[.checks[] | select(.check == $c and .subject == $s) | .verdict] | join(",")' \
+		"$TMX_TMP/$1.json"
+}
+
+KEY2048=$(dkim_txt 2048)
+KEY1024=$(dkim_txt 1024)
+SANS="DNS:unused.test"
+: >"$ZONES"
+cat >>"$ZONES" <<EOF
+local=/test/
+local=/2.0.192.in-addr.arpa/
+local=/100.51.198.in-addr.arpa/
+local=/113.0.203.in-addr.arpa/
+local=/8.b.d.0.1.0.0.2.ip6.arpa/
+host-record=backup.relay.test,198.51.100.20
+host-record=other.test,198.51.100.30
+EOF
+
+zone good 10
+NOMX=1 zone nomx 11
+NOBACKUP=1 zone nobackup 12
+MXBAK=5 zone badprio 13
+MXBAK=10 zone eqprio 14
+EXTRAMX=gone.deadmx.test zone deadmx 15
+SPF="v=spf1 ip4:192.0.2.16 ip4:203.0.113.16 -all" zone noptr 16
+SPF="v=spf1 ip4:192.0.2.17 ip4:203.0.113.17 -all" \
+	EXTRA="ptr-record=17.113.0.203.in-addr.arpa,mail.elsewhere.test" zone ptrmismatch 17
+zone helo 18
+SPF="" zone nospf 19
+SPF="v=spf1 ip4:192.0.2.300 -all" zone badspf 20
+SPF="v=spf1 ip4:198.51.100.99 -all" zone oldrelay 21
+SPF="v=spf1 ip4:192.0.2.22 +all" zone plusall 22
+SPF="v=spf1 ip4:192.0.2.23 ?all" zone qall 23
+SPF="v=spf1 ip4:192.0.2.24 ~all" zone softall 24
+SPF="v=spf1 ip4:192.0.2.25$(for i in 1 2 3 4 5 6 7 8; do printf ' a:mx1.near.test'; done) -all" zone near 25
+SPF="v=spf1 ip4:192.0.2.26$(for i in 1 2 3 4 5 6 7 8 9 10 11; do printf ' a:mx1.over.test'; done) -all" zone over 26
+SPF="v=spf1 ip4:192.0.2.27 a:old-relay.void.test -all" zone void 27
+DMARC="" zone nodmarc 28
+DMARC="v=DMARC1; p=bogus" zone baddmarc 29
+DMARC="v=DMARC1; p=none; rua=mailto:dmarc@pnone.test" zone pnone 30
+NOAUTH=1 zone noauth 31
+DMARC="v=DMARC1; p=reject" zone norua 32
+DKIM="" zone nodkim 33
+DKIM=$KEY1024 zone weakdkim 34
+DKIM='"v=DKIM1; k=rsa; p="' zone revoked 35
+NOSTSHOST=1 NOSTSFILE=1 zone stsnohost 36
+STSMX2="" zone stsbackup 37
+STSMODE=testing zone ststesting 38
+NOSTSFILE=1 zone sts404 39
+NOSTS=1 NOSTSFILE=1 zone nosts 40
+NOTLSRPT=1 zone notlsrpt 41
+DKIM='"v=DKIM1; k=rsa; p=bm90IGEga2V5"' zone junkdkim 42
+SPF="v=spf1 ip6:2001:db8::43 ip6:2001:db8::44 -all" \
+	EXTRA="host-record=out6.v6.test,2001:db8::43" zone v6 43
+
+# The test's CA and the policy hosts' certificate (all names in one).
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=trustmx test CA" \
+	-keyout "$TMX_TMP/ca.key" -out "$CA" 2>/dev/null || exit 1
+openssl req -newkey rsa:2048 -nodes -subj "/CN=mta-sts" \
+	-keyout "$TMX_TMP/sts.key" -out "$TMX_TMP/sts.csr" 2>/dev/null || exit 1
+printf 'subjectAltName=%s\n' "$SANS" >"$TMX_TMP/san.ext"
+openssl x509 -req -in "$TMX_TMP/sts.csr" -CA "$CA" -CAkey "$TMX_TMP/ca.key" \
+	-CAcreateserial -days 2 -extfile "$TMX_TMP/san.ext" \
+	-out "$TMX_TMP/sts.pem" 2>/dev/null || exit 1
+
+tmx_addr "$STS_ADDR"
+tmx_dns_start "$ZONES" || exit 1
+tmx_bg mta-sts python3 "$TMX_SRCDIR/test/doctor/mta-sts-server.py" "$WWW" \
+	"$STS_ADDR" "$TMX_TMP/sts.pem" "$TMX_TMP/sts.key"
+tmx_wait_port "$STS_ADDR" 443 || { cat "$TMX_TMP/mta-sts.log"; exit 1; }
+
+# The clean domain: every check runs, and every one says ok.
+expect good 0 ""
+for c in mx.present mx.resolve mx.backup mx.priority fcrdns helo spf.record \
+	spf.lookups spf.void spf.all spf.egress dmarc.record dmarc.policy \
+	dmarc.rua dmarc.report-auth dkim mta-sts.record mta-sts.host \
+	mta-sts.policy mta-sts.mx tls-rpt; do
+	jq -e --arg c "$c" 'any(.checks[]; .check == $c and .verdict == "ok")' \
+		"$TMX_TMP/good.json" >/dev/null || fail "good: no ok finding for $c"
+done
+[ "$(verdict_of good mta-sts.mx backup.relay.test)" = ok ] ||
+	fail "good: backup MX not judged against the MTA-STS policy"
+[ "$(verdict_of good fcrdns 'backup.relay.test 198.51.100.20')" = ok ] ||
+	fail "good: the backup MX's reverse DNS not checked"
+
+# MX set
+expect nomx 2 "mx.present=fail mx.backup=fail"
+expect nobackup 2 "mx.backup=fail"
+expect badprio 2 "mx.priority=fail"
+expect eqprio 1 "mx.priority=warn"
+expect deadmx 2 "mx.resolve=fail mta-sts.mx=fail"
+[ "$(verdict_of deadmx mx.resolve gone.deadmx.test)" = fail ] ||
+	fail "deadmx: the unresolvable MX host is not the one named"
+
+# FCrDNS and HELO
+EGRESS=203.0.113.16 expect noptr 2 "fcrdns=fail helo=warn"
+EGRESS=203.0.113.17 HELO=mail.elsewhere.test expect ptrmismatch 2 "fcrdns=fail helo=warn"
+HELO=other.test expect helo 1 "helo=warn"
+EGRESS=2001:db8::43 HELO=out6.v6.test expect v6 0 ""
+[ "$(verdict_of v6 fcrdns 2001:db8::43)" = ok ] || fail "v6: IPv6 FCrDNS not judged"
+EGRESS=2001:db8::44 HELO=out6.v6.test expect v6 2 "fcrdns=fail helo=warn"
+
+# SPF
+expect nospf 2 "spf.record=fail spf.egress=fail"
+expect badspf 2 "spf.record=fail spf.egress=fail"
+expect oldrelay 2 "spf.egress=fail"
+expect plusall 2 "spf.all=fail"
+expect qall 1 "spf.all=warn"
+expect softall 1 "spf.all=warn"
+expect near 1 "spf.lookups=warn"
+expect over 2 "spf.lookups=fail"
+expect void 1 "spf.void=warn"
+jq -e '.checks[] | select(.check == "spf.lookups") | .detail | startswith("11 DNS-querying terms")' \
+	"$TMX_TMP/over.json" >/dev/null || fail "over: lookups not counted as 11"
+
+# DMARC
+expect nodmarc 2 "dmarc.record=fail"
+expect baddmarc 2 "dmarc.record=fail"
+expect pnone 1 "dmarc.policy=warn"
+expect noauth 2 "dmarc.report-auth=fail"
+expect norua 1 "dmarc.rua=warn"
+
+# DKIM
+expect nodkim 2 "dkim=fail"
+expect weakdkim 1 "dkim=warn"
+expect revoked 2 "dkim=fail"
+expect junkdkim 2 "dkim=fail"
+jq -e '.checks[] | select(.check == "dkim") | .detail == "RSA key of 1024 bits"' \
+	"$TMX_TMP/weakdkim.json" >/dev/null || fail "weakdkim: key size not reported"
+
+# MTA-STS and TLS-RPT
+expect stsnohost 2 "mta-sts.host=fail"
+expect stsbackup 2 "mta-sts.mx=fail"
+[ "$(verdict_of stsbackup mta-sts.mx backup.relay.test)" = fail ] ||
+	fail "stsbackup: the uncovered host is not the backup"
+expect ststesting 1 "mta-sts.policy=warn"
+expect sts404 2 "mta-sts.policy=fail"
+expect nosts 0 ""
+expect notlsrpt 1 "tls-rpt=warn"
+# without the test CA the policy host's certificate is not trusted
+CAFILE="" expect good 2 "mta-sts.policy=fail"
+
+# The table: no colour when stdout is not a terminal, a fix under a fault.
+"$TRUSTMX" doctor softall.test --ca-file "$CA" >"$TMX_TMP/table.txt"
+[ $? = 1 ] || fail "table: softall exit status"
+grep -q $'\033' "$TMX_TMP/table.txt" && fail "table: colour codes on a pipe"
+grep -Eq '^spf\.all +warn +softall\.test +~all' "$TMX_TMP/table.txt" ||
+	fail "table: no spf.all row"
+grep -Eq '^ +fix: +end the record with -all' "$TMX_TMP/table.txt" ||
+	fail "table: no fix line"
+# for the log: what an operator sees
+"$TRUSTMX" doctor good.test --egress-ip 192.0.2.10 --backup-mx backup.relay.test \
+	--helo mx1.good.test --dkim-selector sel1 --ca-file "$CA"
+for f in "$TMX_TMP"/*.json; do
+	jq -r '.checks[] | select(.verdict != "ok") |
+		"\(.check) \(.verdict) \(.subject): \(.detail) | \(.fix)"' "$f"
+done
+"$TRUSTMX" doctor >/dev/null 2>&1
+[ $? = 2 ] || fail "usage: no domain must exit 2"
+
+if [ "$failures" -gt 0 ]; then
+	echo "$failures expectation(s) failed" >&2
+	exit 1
+fi
+echo "all doctor expectations met"

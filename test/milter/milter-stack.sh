@@ -1,0 +1,130 @@
+#!/bin/bash
+# milter-stack.sh - trustmx-milter behind a real Postfix (smtpd_milters,
+# milter_default_action = tempfail) with hermetic DNS: SPF pass, fail,
+# softfail, none, temperror, the HELO identity for the null sender; DKIM
+# pass, fail, missing; DMARC pass through SPF and through DKIM, fail under
+# p=reject (550 only with dmarc_reject), quarantine (held) and none, pct;
+# a forged A-R removed; several From addresses; huge headers; 8-bit junk;
+# a client that arrives through PROXY v2.
+set -u
+. "$TMX_SRCDIR/test/lib/netns.sh"
+tmx_enter "$@"
+. "$TMX_SRCDIR/test/lib/postfix.sh"
+. "$TMX_SRCDIR/test/milter/milter-lib.sh"
+tmx_need swaks postfix opendkim-genkey
+[ -r /usr/share/publicsuffix/public_suffix_list.dat ] ||
+	tmx_skip "publicsuffix not installed"
+
+for a in 192.0.2.10 192.0.2.11; do
+	tmx_addr "$a"
+done
+mt_dns || exit 1
+mt_config "dmarc_reject = yes" "dmarc_quarantine = yes"
+"$TRUSTMX_MILTER" -n -c "$MT_CONF" >/dev/null || { echo "-n failed" >&2; exit 1; }
+mt_milter_start || exit 1
+mt_primary_init
+tmx_postfix_start || exit 1
+tmx_postfix_listening 2525 || exit 1
+
+# --- SPF, direct clients ---
+mt_send spf-pass 192.0.2.10 a@pass.example "$(mt_msg spf-pass a@pass.example)"
+mt_expect spf-pass '^Authentication-Results: mx\.test\.example;' \
+	'spf=pass .*smtp\.mailfrom="?a@pass\.example"?' \
+	'dmarc=pass \(p=reject pct=100; aligned SPF\) header\.from=pass\.example' \
+	'dkim=none'
+mt_send spf-fail 192.0.2.11 a@fail.example "$(mt_msg spf-fail a@fail.example)"
+mt_expect spf-fail 'spf=fail .*smtp\.mailfrom="?a@fail\.example"?' 'dmarc=none'
+mt_send spf-soft 192.0.2.11 a@soft.example "$(mt_msg spf-soft a@soft.example)"
+mt_expect spf-soft 'spf=softfail .*smtp\.mailfrom="?a@soft\.example"?'
+mt_send spf-none 192.0.2.11 a@none.example "$(mt_msg spf-none a@none.example)"
+mt_expect spf-none 'spf=none .*smtp\.mailfrom="?a@none\.example"?'
+mt_send spf-temp 192.0.2.11 a@broken.example "$(mt_msg spf-temp a@broken.example)"
+mt_expect spf-temp 'spf=temperror .*smtp\.mailfrom="?a@broken\.example"?'
+MT_HELO=helo.example mt_send spf-helo 192.0.2.11 '<>' "$(mt_msg spf-helo a@none.example)"
+mt_expect spf-helo 'spf=fail .*smtp\.helo=helo\.example'
+
+# --- DMARC policy ---
+mt_send dmarc-reject 192.0.2.11 a@reject.example "$(mt_msg dmarc-reject a@reject.example)"
+grep -q '550 5.7.1 DMARC policy' "$MT_OUT" || mt_fail "dmarc-reject: no 550 5.7.1: $(grep '<\*\*' "$MT_OUT")"
+mt_delivered dmarc-reject 1 >/dev/null && mt_fail "dmarc-reject was delivered"
+# pct=0: never selected, so RFC 7489 6.6.4's next policy down (quarantine)
+mark=$(tmx_postfix_mark)
+mt_send dmarc-pct 192.0.2.11 a@pct.example "$(mt_msg dmarc-pct a@pct.example)"
+grep -q '^<-  *250 ' "$MT_OUT" || mt_fail "dmarc-pct: not accepted"
+sleep 1
+tmx_postfix_since "$mark" | grep -q 'milter-hold: .*from=<a@pct.example>' ||
+	mt_fail "dmarc-pct: not held"
+mt_send dmarc-none 192.0.2.11 a@mon.example "$(mt_msg dmarc-none a@mon.example)"
+mt_expect dmarc-none 'dmarc=fail \(p=none pct=100; neither SPF nor DKIM aligned\) header\.from=mon\.example'
+mark=$(tmx_postfix_mark)
+mt_send dmarc-quar 192.0.2.11 a@quar.example "$(mt_msg dmarc-quar a@quar.example)"
+grep -q '^<-  *250 ' "$MT_OUT" || mt_fail "dmarc-quar: not accepted"
+sleep 1
+tmx_postfix_since "$mark" | grep -q 'milter-hold: END-OF-MESSAGE.*from=<a@quar.example>' ||
+	mt_fail "dmarc-quar: not held"
+mt_delivered dmarc-quar 1 >/dev/null && mt_fail "dmarc-quar was delivered"
+
+# --- DKIM ---
+f=$(mt_signed dkim-pass dkim.example s1 'Alice <alice@dkim.example>') || exit 1
+mt_send dkim-pass 192.0.2.11 a@fail.example "$f"
+mt_expect dkim-pass 'spf=fail' 'dkim=pass header\.d=dkim\.example header\.s=s1' \
+	'dmarc=pass \(p=reject pct=100; aligned DKIM\) header\.from=dkim\.example'
+f=$(mt_signed dkim-fail dkim2.example s2 'b@dkim2.example') || exit 1
+sed -i 's/^Test message/Tampered message/' "$f"
+mt_send dkim-fail 192.0.2.11 a@fail.example "$f"
+mt_expect dkim-fail 'dkim=fail \(body hash did not verify\) header\.d=dkim2\.example header\.s=s2' \
+	'dmarc=fail \(p=none'
+mt_send dkim-missing 192.0.2.11 a@dkim.example "$(mt_msg dkim-missing a@dkim.example)"
+grep -q '550 5.7.1' "$MT_OUT" || mt_fail "dkim-missing: unsigned p=reject mail not rejected"
+
+# --- hostile headers ---
+forged="Authentication-Results: mx.test.example; spf=pass smtp.mailfrom=forged
+Authentication-Results: other.example; dkim=pass header.d=kept.example
+Authentication-Results: MX.TEST.EXAMPLE; dmarc=pass header.from=forged"
+mt_send forged-ar 192.0.2.10 a@pass.example "$(mt_msg forged-ar a@pass.example "$forged")"
+n=$(mt_ar forged-ar | grep -ci 'mx\.test\.example')
+[ "$n" = 1 ] || mt_fail "forged-ar: $n A-R fields with our id"
+mt_ar forged-ar | grep -q 'forged' && mt_fail "forged-ar: a forged field survived"
+mt_ar forged-ar | grep -q 'other.example; dkim=pass header.d=kept.example' ||
+	mt_fail "forged-ar: another server's A-R was removed"
+# ours comes first, above the Received line Postfix added (only the
+# delivery agent's Return-Path and Delivered-To go above it)
+f=$(mt_delivered forged-ar) &&
+	mt_headers "$f" | grep -E -m1 '^(Authentication-Results|Received):' |
+	grep -q '^Authentication-Results: mx.test.example;' ||
+	mt_fail "forged-ar: our A-R is not above Postfix's Received line"
+
+mt_send two-from-fields 192.0.2.11 a@reject.example "$(mt_msg two-from-fields a@reject.example \
+	'From: b@pass.example')"
+mt_expect two-from-fields 'dmarc=permerror \(several From header fields\)'
+mt_send two-authors 192.0.2.11 a@reject.example "$(mt_msg two-authors 'a@reject.example, b@pass.example')"
+mt_expect two-authors 'dmarc=permerror \(several From addresses in different domains\)'
+
+big=$(head -c 60000 /dev/zero | tr '\0' 'x' | fold -w 70 | sed '1s/^/X-Big: /; 2,$s/^/ /')
+mt_send huge-header 192.0.2.10 a@pass.example "$(mt_msg huge-header a@pass.example "$big")"
+mt_expect huge-header 'spf=pass' 'dmarc=pass'
+junk=$(printf 'X-Junk: \xff\xfe\x80 caf\xc3\xa9 \x01\nSubject: \xe9t\xe9')
+mt_send junk 192.0.2.10 a@pass.example "$(mt_msg junk "Jos\xe9 <a@pass.example>" "$junk")"
+mt_expect junk 'spf=pass' 'dmarc=pass'
+mt_send junk-from 192.0.2.11 a@fail.example "$(mt_msg junk-from "$(printf 'x@r\xe9ject.example')")"
+mt_expect junk-from 'dmarc=permerror \(domain is not a plain host name\)'
+
+# --- PROXY v2: the milter judges the address in the header ---
+swaks --server 127.0.0.1:2527 --proxy-version 2 --proxy-family AF_INET \
+	--proxy-source 192.0.2.10 --proxy-source-port 40000 \
+	--proxy-dest 127.0.0.1 --proxy-dest-port 2527 --timeout 30 \
+	--helo client.example --from a@pass.example --to user@test.example \
+	--data "$(mt_msg proxy a@pass.example)" >"$TMX_TMP/swaks-proxy.log" 2>&1
+mt_expect proxy 'spf=pass .*smtp\.mailfrom="?a@pass\.example"?'
+
+# --- the milter's log carries the queue id ---
+grep -Eq ': [0-9A-F]{6,}: client=192\.0\.2\.10 spf=pass dkim=none dmarc=pass from=pass\.example action=accept' "$MT_LOG" ||
+	mt_fail "no per-message log line with the queue id"
+grep -q 'running as user nobody' "$MT_LOG" || mt_fail "privileges not dropped"
+tmx_postfix_problems 'milter-hold|warning: .*: (hostname|address) .* does not resolve' &&
+	mt_fail "Postfix reported problems"
+if [ "$MT_FAIL" != 0 ]; then
+	echo "--- milter log" >&2
+	tail -40 "$MT_LOG" >&2
+fi
+exit "$MT_FAIL"

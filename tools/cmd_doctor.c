@@ -1,0 +1,206 @@
+/*
+ * cmd_doctor.c - "trustmx doctor DOMAIN": runs every check of a mail
+ * domain's live DNS setup (doctor_*.c) and prints one report, a table or
+ * JSON; the exit status is the worst verdict (0 ok, 1 warn, 2 fail).
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "dns.h"
+#include "doctor.h"
+#include "xalloc.h"
+
+/* cmd_doctor_usage - the synopsis to fp; the exit status to use */
+static int
+cmd_doctor_usage(FILE *fp, int status)
+{
+	fprintf(fp, "usage: trustmx doctor DOMAIN [--egress-ip IP]... "
+	    "[--backup-mx HOST]...\n"
+	    "                      [--helo NAME] [--dkim-selector SEL]... "
+	    "[--json]\n"
+	    "                      [--ca-file PEM]\n"
+	    "\n"
+	    "Checks a mail domain's live DNS: MX set and backups, forward and\n"
+	    "reverse DNS of MX hosts and egress addresses, SPF, DMARC, DKIM\n"
+	    "keys, MTA-STS and TLS-RPT. Each finding is ok, warn or fail with\n"
+	    "a one-line fix. Exit 0 all ok, 1 warnings, 2 failures or bad usage.\n"
+	    "--ca-file trusts PEM for the MTA-STS policy host (a private or\n"
+	    "test CA) instead of the system's CAs.\n");
+	return status;
+}
+
+/* doctor_add - see doctor.h */
+struct doctor_finding *
+doctor_add(struct doctor *d, const char *check, enum doctor_verdict verdict,
+	   const char *subject, const char *fmt, ...)
+{
+	struct doctor_finding *f;
+	va_list ap;
+
+	d->findings = xreallocarray(d->findings, d->n_findings + 1,
+	    sizeof(*d->findings));
+	f = &d->findings[d->n_findings++];
+	memset(f, 0, sizeof(*f));
+	f->check = check;
+	f->verdict = verdict;
+	snprintf(f->subject, sizeof(f->subject), "%s", subject);
+	va_start(ap, fmt);
+	vsnprintf(f->detail, sizeof(f->detail), fmt, ap);
+	va_end(ap);
+	return f;
+}
+
+/* doctor_fix - see doctor.h */
+void
+doctor_fix(struct doctor_finding *f, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(f->fix, sizeof(f->fix), fmt, ap);
+	va_end(ap);
+}
+
+/* doctor_verdict_name - see doctor.h */
+const char *
+doctor_verdict_name(enum doctor_verdict v)
+{
+	switch (v) {
+	case DOCTOR_OK:
+		return "ok";
+	case DOCTOR_WARN:
+		return "warn";
+	case DOCTOR_FAIL:
+		return "fail";
+	}
+	return "?";
+}
+
+/* doctor_worst - see doctor.h */
+enum doctor_verdict
+doctor_worst(const struct doctor *d)
+{
+	enum doctor_verdict worst = DOCTOR_OK;
+	size_t i;
+
+	for (i = 0; i < d->n_findings; i++)
+		if (d->findings[i].verdict > worst)
+			worst = d->findings[i].verdict;
+	return worst;
+}
+
+/* cmd_doctor_push - append s to a list of options */
+static void
+cmd_doctor_push(const char ***list, size_t *n, const char *s)
+{
+	*list = xreallocarray(*list, *n + 1, sizeof(**list));
+	(*list)[(*n)++] = s;
+}
+
+/* cmd_doctor_options - fill d from argv; -1 on bad usage, 1 for --help */
+static int
+cmd_doctor_options(struct doctor *d, int argc, char **argv, bool *json_r)
+{
+	static const struct option opts[] = {
+		{ "egress-ip", required_argument, NULL, 'e' },
+		{ "backup-mx", required_argument, NULL, 'b' },
+		{ "helo", required_argument, NULL, 'h' },
+		{ "dkim-selector", required_argument, NULL, 's' },
+		{ "ca-file", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'H' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct tmx_addr a;
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'e':
+			if (tmx_addr_parse(optarg, &a) < 0) {
+				fprintf(stderr, "trustmx doctor: bad address: "
+				    "%s\n", optarg);
+				return -1;
+			}
+			cmd_doctor_push(&d->egress_ips, &d->n_egress, optarg);
+			break;
+		case 'b':
+			cmd_doctor_push(&d->backup_mx, &d->n_backup, optarg);
+			break;
+		case 'h':
+			d->helo = optarg;
+			break;
+		case 's':
+			cmd_doctor_push(&d->selectors, &d->n_selectors, optarg);
+			break;
+		case 'c':
+			d->ca_file = optarg;
+			break;
+		case 'j':
+			*json_r = true;
+			break;
+		case 'H':
+			return 1;
+		default:
+			return -1;
+		}
+	}
+	if (optind != argc - 1)
+		return -1;
+	d->domain = argv[optind];
+	if (!dns_name_valid(d->domain)) {
+		fprintf(stderr, "trustmx doctor: bad domain: %s\n", d->domain);
+		return -1;
+	}
+	return 0;
+}
+
+/* cmd_doctor_free - what the options and the checks allocated */
+static void
+cmd_doctor_free(struct doctor *d)
+{
+	free(d->egress_ips);
+	free(d->backup_mx);
+	free(d->selectors);
+	free(d->mx);
+	free(d->findings);
+}
+
+/* cmd_doctor - parse options, run the checks in order, report */
+int
+cmd_doctor(int argc, char **argv)
+{
+	struct doctor d;
+	bool json = false;
+	int rc;
+
+	memset(&d, 0, sizeof(d));
+	rc = cmd_doctor_options(&d, argc, argv, &json);
+	if (rc != 0) {
+		cmd_doctor_free(&d);
+		return rc > 0 ? cmd_doctor_usage(stdout, 0) :
+		    cmd_doctor_usage(stderr, 2);
+	}
+	doctor_check_mx(&d);
+	doctor_check_fcrdns(&d);
+	doctor_check_spf(&d);
+	doctor_check_dmarc(&d);
+	doctor_check_dkim(&d);
+	doctor_check_mtasts(&d);
+	doctor_check_tlsrpt(&d);
+	if (json)
+		doctor_report_json(&d);
+	else
+		doctor_report_table(&d, isatty(STDOUT_FILENO) &&
+		    getenv("NO_COLOR") == NULL);
+	rc = (int)doctor_worst(&d);
+	cmd_doctor_free(&d);
+	return rc;
+}

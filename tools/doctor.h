@@ -1,0 +1,101 @@
+/*
+ * doctor.h - "trustmx doctor": one report of a mail domain's live DNS
+ * setup. Each check lives in its own doctor_*.c and adds findings (an
+ * id, a verdict, what was looked at, what was seen, the fix) to it.
+ */
+#ifndef TRUSTMX_TOOLS_DOCTOR_H
+#define TRUSTMX_TOOLS_DOCTOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <trustmx/addr.h>
+
+enum doctor_verdict {
+	DOCTOR_OK = 0,
+	DOCTOR_WARN,
+	DOCTOR_FAIL,
+};
+
+struct doctor_finding {
+	const char *check;		/* static id: "mx.backup", "spf.all", ... */
+	enum doctor_verdict verdict;
+	char subject[256];		/* the host, address, selector looked at */
+	char detail[512];		/* what was seen */
+	char fix[512];			/* one line; empty when ok */
+};
+
+/* An MX record of the domain, as the MX check found it. */
+struct doctor_mx {
+	char host[256];			/* lower case, no trailing dot */
+	unsigned preference;
+	bool backup;			/* named by --backup-mx */
+};
+
+struct doctor {
+	/* what the operator asked */
+	const char *domain;
+	const char **egress_ips;
+	size_t n_egress;
+	const char **backup_mx;
+	size_t n_backup;
+	const char *helo;
+	const char **selectors;
+	size_t n_selectors;
+	const char *ca_file;		/* MTA-STS: trust this CA (private or test PKI) */
+	/* what the MX check learned, for the checks after it */
+	struct doctor_mx *mx;
+	size_t n_mx;
+	/* the report */
+	struct doctor_finding *findings;
+	size_t n_findings;
+};
+
+/* doctor_add - a new finding; detail from fmt; returns it for doctor_fix */
+struct doctor_finding *doctor_add(struct doctor *d, const char *check,
+				  enum doctor_verdict verdict,
+				  const char *subject, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+/* doctor_fix - the one-line fix of finding f */
+void doctor_fix(struct doctor_finding *f, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* doctor_verdict_name - "ok", "warn", "fail" */
+const char *doctor_verdict_name(enum doctor_verdict v);
+
+/* doctor_worst - the worst verdict of the report */
+enum doctor_verdict doctor_worst(const struct doctor *d);
+
+/* The checks, in the order the report lists them. */
+void doctor_check_mx(struct doctor *d);
+void doctor_check_fcrdns(struct doctor *d);
+void doctor_check_spf(struct doctor *d);
+void doctor_check_dmarc(struct doctor *d);
+void doctor_check_dkim(struct doctor *d);
+void doctor_check_mtasts(struct doctor *d);
+void doctor_check_tlsrpt(struct doctor *d);
+
+/* Output (doctor_report.c) */
+void doctor_report_table(const struct doctor *d, bool colour);
+void doctor_report_json(const struct doctor *d);
+
+/*
+ * DNS helpers (doctor_dns.c). doctor_dns_txt returns how many TXT records
+ * at name start with prefix (case-insensitive, then space, ';' or end),
+ * the first in new memory in *text_r; -1 on a temporary failure, with a
+ * reason in *why_r (also set, to "NXDOMAIN" or "NODATA", when 0).
+ */
+int doctor_dns_txt(const char *name, const char *prefix, char **text_r,
+		   const char **why_r);
+
+/* doctor_dns_addrs - A and AAAA of host (at most max); count or -1 (tempfail) */
+int doctor_dns_addrs(const char *host, struct tmx_addr *addrs, size_t max);
+
+/* doctor_dns_ptr - PTR names of addr (lower case, no dot); count or -1 */
+int doctor_dns_ptr(const struct tmx_addr *addr, char names[][256], size_t max);
+
+/* doctor_name_equal - host names equal, ignoring case and a trailing dot */
+bool doctor_name_equal(const char *a, const char *b);
+
+#endif

@@ -1,0 +1,195 @@
+/*
+ * doctor_dns.c - the lookups the doctor's checks share: TXT records picked
+ * by their version tag, a host's addresses, and PTR names (which dns.c does
+ * not ask for; asked here with a resolver state of our own, as dns.c does).
+ */
+#include <arpa/nameser.h>
+#include <ctype.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <resolv.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "dns.h"
+#include "doctor.h"
+#include "xalloc.h"
+
+#define DOCTOR_DNS_ANSWER_MAX	65536
+
+/* doctor_name_equal - see doctor.h */
+bool
+doctor_name_equal(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la > 0 && a[la - 1] == '.')
+		la--;
+	if (lb > 0 && b[lb - 1] == '.')
+		lb--;
+	return la == lb && strncasecmp(a, b, la) == 0;
+}
+
+/* doctor_dns_tag_match - txt starts with prefix, then a separator or end */
+static bool
+doctor_dns_tag_match(const char *txt, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	if (n == 0)
+		return true;	/* no tag asked: any record */
+	if (strncasecmp(txt, prefix, n) != 0)
+		return false;
+	return txt[n] == '\0' || txt[n] == ' ' || txt[n] == ';' ||
+	    txt[n] == '\t';
+}
+
+/* doctor_dns_txt - see doctor.h */
+int
+doctor_dns_txt(const char *name, const char *prefix, char **text_r,
+	       const char **why_r)
+{
+	struct dns_answer ans;
+	size_t i;
+	int n = 0;
+
+	*text_r = NULL;
+	switch (dns_lookup(name, DNS_TYPE_TXT, &ans)) {
+	case DNS_OK:
+		break;
+	case DNS_NXDOMAIN:
+	case DNS_NODATA:
+		*why_r = dns_status_str(ans.status);
+		dns_answer_free(&ans);
+		return 0;
+	default:
+		*why_r = ans.reason != NULL ? ans.reason :
+		    dns_status_str(ans.status);
+		dns_answer_free(&ans);
+		return -1;
+	}
+	*why_r = "no matching record";
+	for (i = 0; i < ans.count; i++) {
+		if (!doctor_dns_tag_match(ans.records[i].text, prefix))
+			continue;
+		if (n++ == 0)
+			*text_r = xstrdup(ans.records[i].text);
+	}
+	dns_answer_free(&ans);
+	return n;
+}
+
+/* doctor_dns_addrs_type - append host's records of one type; -1 on tempfail */
+static int
+doctor_dns_addrs_type(const char *host, enum dns_type type,
+		      struct tmx_addr *addrs, size_t max, size_t *n)
+{
+	struct dns_answer ans;
+	enum dns_status st;
+	size_t i;
+
+	st = dns_lookup(host, type, &ans);
+	for (i = 0; st == DNS_OK && i < ans.count && *n < max; i++)
+		addrs[(*n)++] = ans.records[i].addr;
+	dns_answer_free(&ans);
+	return st == DNS_TEMPFAIL ? -1 : 0;
+}
+
+/* doctor_dns_addrs - see doctor.h */
+int
+doctor_dns_addrs(const char *host, struct tmx_addr *addrs, size_t max)
+{
+	size_t n = 0;
+
+	if (doctor_dns_addrs_type(host, DNS_TYPE_A, addrs, max, &n) < 0)
+		return -1;
+	if (doctor_dns_addrs_type(host, DNS_TYPE_AAAA, addrs, max, &n) < 0)
+		return -1;
+	return (int)n;
+}
+
+/* doctor_dns_reverse_name - the in-addr.arpa or ip6.arpa name of addr */
+static void
+doctor_dns_reverse_name(const struct tmx_addr *addr, char *buf, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t pos = 0;
+	int i;
+
+	if (addr->family == 4) {
+		snprintf(buf, len, "%u.%u.%u.%u.in-addr.arpa",
+		    addr->bytes[3], addr->bytes[2], addr->bytes[1],
+		    addr->bytes[0]);
+		return;
+	}
+	for (i = 15; i >= 0 && pos + 4 < len; i--) {
+		buf[pos++] = hex[addr->bytes[i] & 0x0f];
+		buf[pos++] = '.';
+		buf[pos++] = hex[addr->bytes[i] >> 4];
+		buf[pos++] = '.';
+	}
+	snprintf(buf + pos, len - pos, "ip6.arpa");
+}
+
+/* doctor_dns_ptr_parse - the PTR names in an answer; count */
+static int
+doctor_dns_ptr_parse(const uint8_t *buf, int len, char names[][256],
+		     size_t max)
+{
+	char host[NS_MAXDNAME];
+	size_t n = 0, k;
+	ns_msg msg;
+	ns_rr rr;
+	int i;
+
+	if (ns_initparse(buf, len, &msg) < 0)
+		return -1;
+	for (i = 0; i < ns_msg_count(msg, ns_s_an) && n < max; i++) {
+		if (ns_parserr(&msg, ns_s_an, i, &rr) < 0)
+			return -1;
+		if (ns_rr_type(rr) != ns_t_ptr || ns_rr_class(rr) != ns_c_in)
+			continue;
+		if (dn_expand(ns_msg_base(msg), ns_msg_end(msg),
+		    ns_rr_rdata(rr), host, sizeof(host)) < 0)
+			return -1;
+		if (strlen(host) >= 256)
+			continue;	/* longer than any valid host name */
+		for (k = 0; host[k] != '\0'; k++)
+			host[k] = (char)tolower((unsigned char)host[k]);
+		memcpy(names[n++], host, k + 1);
+	}
+	return (int)n;
+}
+
+/* doctor_dns_ptr - see doctor.h */
+int
+doctor_dns_ptr(const struct tmx_addr *addr, char names[][256], size_t max)
+{
+	struct __res_state st;
+	char rname[80];
+	uint8_t *buf;
+	int n;
+
+	doctor_dns_reverse_name(addr, rname, sizeof(rname));
+	buf = xcalloc(1, DOCTOR_DNS_ANSWER_MAX);
+	memset(&st, 0, sizeof(st));
+	if (res_ninit(&st) < 0) {
+		free(buf);
+		return -1;
+	}
+	n = res_nquery(&st, rname, ns_c_in, ns_t_ptr, buf,
+	    DOCTOR_DNS_ANSWER_MAX);
+	if (n < 0) {
+		/* no such name or no PTR: none; anything else: we do not know */
+		n = st.res_h_errno == HOST_NOT_FOUND ||
+		    st.res_h_errno == NO_DATA ? 0 : -1;
+	} else {
+		n = doctor_dns_ptr_parse(buf, n < DOCTOR_DNS_ANSWER_MAX ? n :
+		    DOCTOR_DNS_ANSWER_MAX, names, max);
+	}
+	res_nclose(&st);
+	free(buf);
+	return n;
+}
