@@ -72,15 +72,20 @@ dkimv_new(struct dkimv_lib *l, const char *id)
 	return v;
 }
 
-/* dkimv_note - remember the first failure; stop feeding after it */
+/*
+ * dkimv_note - remember the first failure; after one at the end of the
+ * headers or in the body there is nothing more to feed. A header field
+ * libopendkim dislikes (8-bit junk) only costs that field.
+ */
 static void
-dkimv_note(struct dkimv *v, DKIM_STAT st)
+dkimv_note(struct dkimv *v, DKIM_STAT st, bool final)
 {
 	if (st == DKIM_STAT_OK)
 		return;
 	if (v->stat == DKIM_STAT_OK)
 		v->stat = st;
-	v->done = true;
+	if (final)
+		v->done = true;
 }
 
 /*
@@ -117,7 +122,7 @@ dkimv_header(struct dkimv *v, const char *name, const char *value)
 	if (v == NULL || v->done)
 		return;
 	field = dkimv_field(name, value, &len);
-	dkimv_note(v, dkim_header(v->dkim, (unsigned char *)field, len));
+	dkimv_note(v, dkim_header(v->dkim, (unsigned char *)field, len), false);
 	free(field);
 }
 
@@ -127,7 +132,7 @@ dkimv_eoh(struct dkimv *v)
 {
 	if (v == NULL || v->done)
 		return;
-	dkimv_note(v, dkim_eoh(v->dkim));
+	dkimv_note(v, dkim_eoh(v->dkim), true);
 }
 
 /* dkimv_body - see dkimv.h */
@@ -136,7 +141,7 @@ dkimv_body(struct dkimv *v, const unsigned char *buf, size_t len)
 {
 	if (v == NULL || v->done)
 		return;
-	dkimv_note(v, dkim_body(v->dkim, (unsigned char *)buf, len));
+	dkimv_note(v, dkim_body(v->dkim, (unsigned char *)buf, len), true);
 }
 
 /* dkimv_sig_result - the RFC 8601 result of one processed signature */
@@ -210,7 +215,7 @@ dkimv_finish(struct dkimv *v, struct results_dkim *r)
 		return;
 	}
 	if (!v->done)
-		dkimv_note(v, dkim_eom(v->dkim, &testkey));
+		dkimv_note(v, dkim_eom(v->dkim, &testkey), true);
 	if (dkim_getsiglist(v->dkim, &sigs, &nsigs) != DKIM_STAT_OK ||
 	    nsigs <= 0) {
 		snprintf(r->comment, sizeof(r->comment), "%s",

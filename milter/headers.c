@@ -12,6 +12,23 @@
 #include "authres.h"
 #include "headers.h"
 
+/* headers_policy_name - "none", "quarantine", "reject", "unknown" */
+static const char *
+headers_policy_name(enum results_policy policy)
+{
+	switch (policy) {
+	case RESULTS_POLICY_NONE:
+		return "none";
+	case RESULTS_POLICY_QUARANTINE:
+		return "quarantine";
+	case RESULTS_POLICY_REJECT:
+		return "reject";
+	case RESULTS_POLICY_UNKNOWN:
+		break;
+	}
+	return "unknown";
+}
+
 /* headers_spf_identity - smtp.mailfrom, or smtp.helo for the null sender */
 static void
 headers_spf_identity(struct authres *ar, const struct results_spf *spf)
@@ -102,7 +119,7 @@ headers_dmarc(struct authres *ar, const struct results_dmarc *dm)
 	if (dm->policy != RESULTS_POLICY_UNKNOWN)
 		snprintf(comment, sizeof(comment), "%s=%s pct=%d%s%s",
 			 dm->subdomain_policy ? "sp" : "p",
-			 results_policy_name(dm->policy), dm->pct,
+			 headers_policy_name(dm->policy), dm->pct,
 			 dm->comment[0] ? "; " : "", dm->comment);
 	else
 		snprintf(comment, sizeof(comment), "%s", dm->comment);

@@ -231,7 +231,7 @@ main_milter(void)
 
 /* main_spawn - start the milter process; its pid */
 static pid_t
-main_spawn(const sigset_t *saved)
+main_spawn(void)
 {
 	pid_t pid = fork();
 
@@ -243,7 +243,6 @@ main_spawn(const sigset_t *saved)
 		sigemptyset(&set);
 		sigaddset(&set, SIGCHLD);
 		pthread_sigmask(SIG_UNBLOCK, &set, NULL);
-		(void)saved;
 		main_milter();
 	}
 	return pid;
@@ -297,7 +296,7 @@ main_stop(pid_t child)
 static void __attribute__((noreturn))
 main_supervise(void)
 {
-	sigset_t set, saved;
+	sigset_t set;
 	pid_t child;
 	time_t started;
 	int sig, rc;
@@ -309,8 +308,8 @@ main_supervise(void)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &set, &saved);
-	child = main_spawn(&saved);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	child = main_spawn();
 	started = time(NULL);
 	for (;;) {
 		if (sigwait(&set, &sig) != 0)
@@ -338,7 +337,7 @@ main_supervise(void)
 		log_warnx("milter process exited with status %d; restarting",
 			  rc);
 		sleep(quick_deaths);
-		child = main_spawn(&saved);
+		child = main_spawn();
 		started = time(NULL);
 	}
 }
@@ -379,6 +378,7 @@ main_start_logging(bool foreground)
 	settings_release(s);
 }
 
+/* main - options; -n checks, otherwise supervise the milter process */
 int
 main(int argc, char **argv)
 {

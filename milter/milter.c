@@ -170,13 +170,16 @@ milter_log(const struct session *s, const struct results *res,
 		n += (size_t)snprintf(dkim + n, sizeof(dkim) - n, "%s%s/%s",
 				      i ? "," : "", res->dkim.sig[i].result,
 				      res->dkim.sig[i].domain);
-	log_info("%s: client=%s%s%s spf=%s dkim=%s dmarc=%s%s%s action=%s "
-		 "(%s)", res->qid, s->client_text,
+	bool checked = res->spf.source == RESULTS_SPF_DIRECT ||
+	    res->spf.source == RESULTS_SPF_RECOVERED;
+
+	log_info("%s: client=%s%s%s spf=%s helo=%s dkim=%s dmarc=%s%s%s "
+		 "action=%s (%s)", res->qid, s->client_text,
 		 res->via_relay ? " via-relay original=" : "",
 		 res->via_relay ? res->spf.client : "",
-		 res->spf.source == RESULTS_SPF_DIRECT ||
-		 res->spf.source == RESULTS_SPF_RECOVERED ?
-		 spf_outcome_name(res->spf.verdict.result) : "none", dkim,
+		 checked ? spf_outcome_name(res->spf.verdict.result) : "none",
+		 checked ? spf_outcome_name(res->spf.verdict.helo_result) :
+		 "none", dkim,
 		 res->dmarc.result ? res->dmarc.result : "none",
 		 res->dmarc.from_domain[0] ? " from=" : "",
 		 res->dmarc.from_domain, verdict_action_name(v->action),

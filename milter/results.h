@@ -76,7 +76,4 @@ struct results {
 	struct results_dmarc dmarc;
 };
 
-/* results_policy_name - "none", "quarantine", "reject", "unknown" */
-const char *results_policy_name(enum results_policy policy);
-
 #endif

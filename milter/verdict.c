@@ -101,20 +101,3 @@ verdict_action_name(enum verdict_action action)
 	}
 	return "accept";
 }
-
-/* results_policy_name - see results.h */
-const char *
-results_policy_name(enum results_policy policy)
-{
-	switch (policy) {
-	case RESULTS_POLICY_NONE:
-		return "none";
-	case RESULTS_POLICY_QUARANTINE:
-		return "quarantine";
-	case RESULTS_POLICY_REJECT:
-		return "reject";
-	case RESULTS_POLICY_UNKNOWN:
-		break;
-	}
-	return "unknown";
-}

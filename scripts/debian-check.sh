@@ -128,6 +128,13 @@ for u in trustmx-policyd trustmx-milter; do
 	[ -L "/etc/systemd/system/multi-user.target.wants/$u.service" ] ||
 		bad "$u.service is not enabled"
 done
+# The units as systemd reads them: known directives, ExecStart= programs
+# and Documentation= pages present.
+for u in trustmx-policyd trustmx-milter; do
+	[ -f "/lib/systemd/system/$u.service" ] || continue
+	out=$(systemd-analyze verify "/lib/systemd/system/$u.service" 2>&1) ||
+		bad "systemd-analyze verify $u.service: $out"
+done
 # Where systemd runs, the units were started with the packaged file.
 if [ -d /run/systemd/system ]; then
 	for u in trustmx-policyd trustmx-milter; do

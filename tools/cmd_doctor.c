@@ -4,7 +4,6 @@
  * JSON; the exit status is the worst verdict (0 ok, 1 warn, 2 fail).
  */
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,66 +33,6 @@ cmd_doctor_usage(FILE *fp, int status)
 	return status;
 }
 
-/* doctor_add - see doctor.h */
-struct doctor_finding *
-doctor_add(struct doctor *d, const char *check, enum doctor_verdict verdict,
-	   const char *subject, const char *fmt, ...)
-{
-	struct doctor_finding *f;
-	va_list ap;
-
-	d->findings = xreallocarray(d->findings, d->n_findings + 1,
-	    sizeof(*d->findings));
-	f = &d->findings[d->n_findings++];
-	memset(f, 0, sizeof(*f));
-	f->check = check;
-	f->verdict = verdict;
-	snprintf(f->subject, sizeof(f->subject), "%s", subject);
-	va_start(ap, fmt);
-	vsnprintf(f->detail, sizeof(f->detail), fmt, ap);
-	va_end(ap);
-	return f;
-}
-
-/* doctor_fix - see doctor.h */
-void
-doctor_fix(struct doctor_finding *f, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(f->fix, sizeof(f->fix), fmt, ap);
-	va_end(ap);
-}
-
-/* doctor_verdict_name - see doctor.h */
-const char *
-doctor_verdict_name(enum doctor_verdict v)
-{
-	switch (v) {
-	case DOCTOR_OK:
-		return "ok";
-	case DOCTOR_WARN:
-		return "warn";
-	case DOCTOR_FAIL:
-		return "fail";
-	}
-	return "?";
-}
-
-/* doctor_worst - see doctor.h */
-enum doctor_verdict
-doctor_worst(const struct doctor *d)
-{
-	enum doctor_verdict worst = DOCTOR_OK;
-	size_t i;
-
-	for (i = 0; i < d->n_findings; i++)
-		if (d->findings[i].verdict > worst)
-			worst = d->findings[i].verdict;
-	return worst;
-}
-
 /* cmd_doctor_push - append s to a list of options */
 static void
 cmd_doctor_push(const char ***list, size_t *n, const char *s)
@@ -117,6 +56,7 @@ cmd_doctor_options(struct doctor *d, int argc, char **argv, bool *json_r)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct tmx_addr a;
+	size_t len;
 	int c;
 
 	optind = 1;
@@ -155,6 +95,9 @@ cmd_doctor_options(struct doctor *d, int argc, char **argv, bool *json_r)
 	if (optind != argc - 1)
 		return -1;
 	d->domain = argv[optind];
+	len = strlen(argv[optind]);
+	if (len > 1 && argv[optind][len - 1] == '.')
+		argv[optind][len - 1] = '\0';	/* names are built on it */
 	if (!dns_name_valid(d->domain)) {
 		fprintf(stderr, "trustmx doctor: bad domain: %s\n", d->domain);
 		return -1;
@@ -188,13 +131,13 @@ cmd_doctor(int argc, char **argv)
 		return rc > 0 ? cmd_doctor_usage(stdout, 0) :
 		    cmd_doctor_usage(stderr, 2);
 	}
-	doctor_check_mx(&d);
-	doctor_check_fcrdns(&d);
-	doctor_check_spf(&d);
-	doctor_check_dmarc(&d);
-	doctor_check_dkim(&d);
-	doctor_check_mtasts(&d);
-	doctor_check_tlsrpt(&d);
+	doctor_mx_check(&d);
+	doctor_fcrdns_check(&d);
+	doctor_spf_check(&d);
+	doctor_dmarc_check(&d);
+	doctor_dkim_check(&d);
+	doctor_mtasts_check(&d);
+	doctor_tlsrpt_check(&d);
 	if (json)
 		doctor_report_json(&d);
 	else

@@ -67,21 +67,24 @@ const char *doctor_verdict_name(enum doctor_verdict v);
 /* doctor_worst - the worst verdict of the report */
 enum doctor_verdict doctor_worst(const struct doctor *d);
 
-/* The checks, in the order the report lists them. */
-void doctor_check_mx(struct doctor *d);
-void doctor_check_fcrdns(struct doctor *d);
-void doctor_check_spf(struct doctor *d);
-void doctor_check_dmarc(struct doctor *d);
-void doctor_check_dkim(struct doctor *d);
-void doctor_check_mtasts(struct doctor *d);
-void doctor_check_tlsrpt(struct doctor *d);
+/* doctor_name_equal - host names equal, ignoring case and a trailing dot */
+bool doctor_name_equal(const char *a, const char *b);
+
+/* The checks (doctor_mx.c, ...), in the order the report lists them. */
+void doctor_mx_check(struct doctor *d);
+void doctor_fcrdns_check(struct doctor *d);
+void doctor_spf_check(struct doctor *d);
+void doctor_dmarc_check(struct doctor *d);
+void doctor_dkim_check(struct doctor *d);
+void doctor_mtasts_check(struct doctor *d);
+void doctor_tlsrpt_check(struct doctor *d);
 
 /* Output (doctor_report.c) */
 void doctor_report_table(const struct doctor *d, bool colour);
 void doctor_report_json(const struct doctor *d);
 
 /*
- * DNS helpers (doctor_dns.c). doctor_dns_txt returns how many TXT records
+ * Lookups (doctor_dns.c). doctor_dns_txt returns how many TXT records
  * at name start with prefix (case-insensitive, then space, ';' or end),
  * the first in new memory in *text_r; -1 on a temporary failure, with a
  * reason in *why_r (also set, to "NXDOMAIN" or "NODATA", when 0).
@@ -95,7 +98,5 @@ int doctor_dns_addrs(const char *host, struct tmx_addr *addrs, size_t max);
 /* doctor_dns_ptr - PTR names of addr (lower case, no dot); count or -1 */
 int doctor_dns_ptr(const struct tmx_addr *addr, char names[][256], size_t max);
 
-/* doctor_name_equal - host names equal, ignoring case and a trailing dot */
-bool doctor_name_equal(const char *a, const char *b);
 
 #endif

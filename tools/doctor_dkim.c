@@ -193,9 +193,9 @@ doctor_dkim_selector(struct doctor *d, const char *sel)
 	free(text);
 }
 
-/* doctor_check_dkim - see doctor.h */
+/* doctor_dkim_check - see doctor.h */
 void
-doctor_check_dkim(struct doctor *d)
+doctor_dkim_check(struct doctor *d)
 {
 	size_t i;
 

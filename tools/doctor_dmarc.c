@@ -120,9 +120,9 @@ doctor_dmarc_policy(struct doctor *d, DMARC_POLICY_T *pctx)
 	}
 }
 
-/* doctor_check_dmarc - see doctor.h */
+/* doctor_dmarc_check - see doctor.h */
 void
-doctor_check_dmarc(struct doctor *d)
+doctor_dmarc_check(struct doctor *d)
 {
 	char name[300], *record;
 	struct doctor_finding *f;

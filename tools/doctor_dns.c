@@ -19,19 +19,6 @@
 
 #define DOCTOR_DNS_ANSWER_MAX	65536
 
-/* doctor_name_equal - see doctor.h */
-bool
-doctor_name_equal(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-
-	if (la > 0 && a[la - 1] == '.')
-		la--;
-	if (lb > 0 && b[lb - 1] == '.')
-		lb--;
-	return la == lb && strncasecmp(a, b, la) == 0;
-}
-
 /* doctor_dns_tag_match - txt starts with prefix, then a separator or end */
 static bool
 doctor_dns_tag_match(const char *txt, const char *prefix)

@@ -111,18 +111,23 @@ doctor_fcrdns_egress(struct doctor *d)
 }
 
 /*
- * doctor_check_fcrdns - egress addresses, then MX host addresses. Without
- * --egress-ip the primary MX hosts are taken to send too, for --helo.
+ * doctor_fcrdns_check - egress addresses, then MX host addresses. Without
+ * --egress-ip the primary MX hosts (the most preferred that are not named
+ * backups) are taken to be the senders, for --helo.
  */
 void
-doctor_check_fcrdns(struct doctor *d)
+doctor_fcrdns_check(struct doctor *d)
 {
 	char confirmed[256], ptr[256], subject[256 + 70], text[64];
 	struct tmx_addr addrs[DOCTOR_FCRDNS_MAX];
 	bool egress = doctor_fcrdns_egress(d) > 0;
+	long primary = -1;
 	size_t i;
 	int n, k;
 
+	for (i = 0; i < d->n_mx && primary < 0; i++)
+		if (!d->mx[i].backup)
+			primary = d->mx[i].preference;	/* sorted */
 	for (i = 0; i < d->n_mx; i++) {
 		n = doctor_dns_addrs(d->mx[i].host, addrs, DOCTOR_FCRDNS_MAX);
 		for (k = 0; k < n; k++) {
@@ -131,7 +136,8 @@ doctor_check_fcrdns(struct doctor *d)
 			    tmx_addr_format(&addrs[k], text, sizeof(text)));
 			doctor_fcrdns_addr(d, subject, &addrs[k], DOCTOR_WARN,
 			    confirmed, ptr);
-			if (d->helo != NULL && !egress && !d->mx[i].backup)
+			if (d->helo != NULL && !egress && !d->mx[i].backup &&
+			    d->mx[i].preference == primary)
 				doctor_fcrdns_helo(d, subject, confirmed, ptr);
 		}
 	}

@@ -254,9 +254,9 @@ doctor_mtasts_record(struct doctor *d, const char *name)
 	return true;
 }
 
-/* doctor_check_mtasts - see doctor.h */
+/* doctor_mtasts_check - see doctor.h */
 void
-doctor_check_mtasts(struct doctor *d)
+doctor_mtasts_check(struct doctor *d)
 {
 	char name[300], host[300], url[400], err[CURL_ERROR_SIZE + 64] = "";
 	struct doctor_mtasts_policy *pol;

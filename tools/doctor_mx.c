@@ -186,9 +186,9 @@ doctor_mx_backups(struct doctor *d)
 	}
 }
 
-/* doctor_check_mx - see doctor.h */
+/* doctor_mx_check - see doctor.h */
 void
-doctor_check_mx(struct doctor *d)
+doctor_mx_check(struct doctor *d)
 {
 	if (!doctor_mx_present(d)) {
 		doctor_mx_backups(d);

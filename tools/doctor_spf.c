@@ -296,9 +296,9 @@ doctor_spf_record(struct doctor *d)
 	return record;
 }
 
-/* doctor_check_spf - see doctor.h */
+/* doctor_spf_check - see doctor.h */
 void
-doctor_check_spf(struct doctor *d)
+doctor_spf_check(struct doctor *d)
 {
 	struct doctor_spf_walk w;
 	struct doctor_finding *f;

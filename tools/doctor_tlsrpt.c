@@ -9,9 +9,9 @@
 
 #include "doctor.h"
 
-/* doctor_check_tlsrpt - see doctor.h */
+/* doctor_tlsrpt_check - see doctor.h */
 void
-doctor_check_tlsrpt(struct doctor *d)
+doctor_tlsrpt_check(struct doctor *d)
 {
 	char name[300], *text;
 	struct doctor_finding *f;

@@ -31,7 +31,7 @@ dkim_txt() {
 
 # zone NAME INDEX - the clean setup of NAME.test, bent by variables:
 # MX1PRI MXBAK NOMX NOBACKUP EXTRAMX SPF DMARC NOAUTH DKIM NOSTS NOSTSHOST
-# STSMODE STSMX2 NOSTSFILE NOTLSRPT EXTRA (more dnsmasq lines)
+# STSREC STSMODE STSMX2 NOSTSFILE NOTLSRPT TLSRPT EXTRA (more dnsmasq lines)
 zone() {
 	local d=$1.test ip=192.0.2.$2 sts
 	IDX[$1]=$2
@@ -48,9 +48,9 @@ zone() {
 			echo "txt-record=_dmarc.$d,\"${DMARC:-v=DMARC1; p=reject; rua=mailto:dmarc@$d,mailto:agg@reports.test}\""
 		[ -n "${NOAUTH:-}" ] || echo "txt-record=$d._report._dmarc.reports.test,\"v=DMARC1\""
 		[ "${DKIM-x}" = "" ] || echo "txt-record=sel1._domainkey.$d,${DKIM:-$KEY2048}"
-		[ -n "${NOSTS:-}" ] || echo "txt-record=_mta-sts.$d,\"v=STSv1; id=20261122\""
+		[ -n "${NOSTS:-}" ] || echo "txt-record=_mta-sts.$d,\"${STSREC:-v=STSv1; id=20261122}\""
 		[ -n "${NOSTSHOST:-}" ] || echo "address=/mta-sts.$d/$STS_ADDR"
-		[ -n "${NOTLSRPT:-}" ] || echo "txt-record=_smtp._tls.$d,\"v=TLSRPTv1; rua=mailto:tls@$d\""
+		[ -n "${NOTLSRPT:-}" ] || echo "txt-record=_smtp._tls.$d,\"${TLSRPT:-v=TLSRPTv1; rua=mailto:tls@$d}\""
 	} >>"$ZONES"
 	SANS="$SANS,DNS:mta-sts.$d"
 	[ -n "${NOSTSFILE:-}" ] && return
@@ -139,6 +139,14 @@ NOSTSFILE=1 zone sts404 39
 NOSTS=1 NOSTSFILE=1 zone nosts 40
 NOTLSRPT=1 zone notlsrpt 41
 DKIM='"v=DKIM1; k=rsa; p=bm90IGEga2V5"' zone junkdkim 42
+SPF="v=spf1 ip4:192.0.2.44 include:_spf.gone.test -all" zone badinclude 44
+SPF="v=spf1 ip4:192.0.2.45 a:a.gone.test mx:b.gone.test a:c.gone.test -all" zone voids 45
+DMARC="v=DMARC1; p=quarantine; pct=20; rua=mailto:d@pct.test" zone pct 46
+STSREC="v=STSv1;" zone badsts 47
+TLSRPT="v=TLSRPTv1;" zone badtlsrpt 48
+EXTRA="mx-host=nullmx.test,.,0" NOMX=1 zone nullmx 49
+DKIM="\"v=DKIM1; k=ed25519; p=$(openssl genpkey -algorithm ed25519 |
+	openssl pkey -pubout -outform DER | tail -c 32 | base64 -w0)\"" zone ed25519 50
 SPF="v=spf1 ip6:2001:db8::43 ip6:2001:db8::44 -all" \
 	EXTRA="host-record=out6.v6.test,2001:db8::43" zone v6 43
 
@@ -185,6 +193,15 @@ expect deadmx 2 "mx.resolve=fail mta-sts.mx=fail"
 EGRESS=203.0.113.16 expect noptr 2 "fcrdns=fail helo=warn"
 EGRESS=203.0.113.17 HELO=mail.elsewhere.test expect ptrmismatch 2 "fcrdns=fail helo=warn"
 HELO=other.test expect helo 1 "helo=warn"
+# without --egress-ip the primary MX hosts are the senders HELO is judged on
+"$TRUSTMX" doctor helo.test --helo other.test --ca-file "$CA" --json >"$TMX_TMP/helo-mx.json"
+[ "$(verdict_of helo-mx helo 'mx1.helo.test 192.0.2.18')" = warn ] ||
+	fail "helo-mx: HELO not judged against the primary MX"
+[ "$(verdict_of helo-mx helo 'backup.relay.test 198.51.100.20')" = "" ] ||
+	fail "helo-mx: HELO judged against a backup MX"
+"$TRUSTMX" doctor helo.test --helo mx1.helo.test --ca-file "$CA" --json >"$TMX_TMP/helo-mx.json"
+[ "$(verdict_of helo-mx helo 'mx1.helo.test 192.0.2.18')" = ok ] ||
+	fail "helo-mx: matching HELO not ok"
 EGRESS=2001:db8::43 HELO=out6.v6.test expect v6 0 ""
 [ "$(verdict_of v6 fcrdns 2001:db8::43)" = ok ] || fail "v6: IPv6 FCrDNS not judged"
 EGRESS=2001:db8::44 HELO=out6.v6.test expect v6 2 "fcrdns=fail helo=warn"
@@ -199,6 +216,8 @@ expect softall 1 "spf.all=warn"
 expect near 1 "spf.lookups=warn"
 expect over 2 "spf.lookups=fail"
 expect void 1 "spf.void=warn"
+expect badinclude 2 "spf.include=fail spf.void=warn"
+expect voids 2 "spf.void=fail"
 jq -e '.checks[] | select(.check == "spf.lookups") | .detail | startswith("11 DNS-querying terms")' \
 	"$TMX_TMP/over.json" >/dev/null || fail "over: lookups not counted as 11"
 
@@ -208,6 +227,7 @@ expect baddmarc 2 "dmarc.record=fail"
 expect pnone 1 "dmarc.policy=warn"
 expect noauth 2 "dmarc.report-auth=fail"
 expect norua 1 "dmarc.rua=warn"
+expect pct 1 "dmarc.policy=warn"
 
 # DKIM
 expect nodkim 2 "dkim=fail"
@@ -216,6 +236,9 @@ expect revoked 2 "dkim=fail"
 expect junkdkim 2 "dkim=fail"
 jq -e '.checks[] | select(.check == "dkim") | .detail == "RSA key of 1024 bits"' \
 	"$TMX_TMP/weakdkim.json" >/dev/null || fail "weakdkim: key size not reported"
+expect ed25519 0 ""
+jq -e '.checks[] | select(.check == "dkim") | .detail == "Ed25519 key"' \
+	"$TMX_TMP/ed25519.json" >/dev/null || fail "ed25519: key type not reported"
 
 # MTA-STS and TLS-RPT
 expect stsnohost 2 "mta-sts.host=fail"
@@ -226,6 +249,9 @@ expect ststesting 1 "mta-sts.policy=warn"
 expect sts404 2 "mta-sts.policy=fail"
 expect nosts 0 ""
 expect notlsrpt 1 "tls-rpt=warn"
+expect badtlsrpt 2 "tls-rpt=fail"
+expect badsts 2 "mta-sts.record=fail"
+expect nullmx 2 "mx.present=warn mx.backup=fail"
 # without the test CA the policy host's certificate is not trusted
 CAFILE="" expect good 2 "mta-sts.policy=fail"
 
@@ -237,6 +263,15 @@ grep -Eq '^spf\.all +warn +softall\.test +~all' "$TMX_TMP/table.txt" ||
 	fail "table: no spf.all row"
 grep -Eq '^ +fix: +end the record with -all' "$TMX_TMP/table.txt" ||
 	fail "table: no fix line"
+# on a terminal (script(1) gives it one) the verdicts are coloured
+if command -v script >/dev/null; then
+	script -qec "$TRUSTMX doctor softall.test --ca-file $CA" /dev/null \
+		>"$TMX_TMP/tty.txt" 2>&1
+	grep -q $'\033\\[33mwarn' "$TMX_TMP/tty.txt" || fail "table: no colour on a terminal"
+	NO_COLOR=1 script -qec "$TRUSTMX doctor softall.test --ca-file $CA" /dev/null \
+		>"$TMX_TMP/tty.txt" 2>&1
+	grep -q $'\033' "$TMX_TMP/tty.txt" && fail "table: colour despite NO_COLOR"
+fi
 # for the log: what an operator sees
 "$TRUSTMX" doctor good.test --egress-ip 192.0.2.10 --backup-mx backup.relay.test \
 	--helo mx1.good.test --dkim-selector sel1 --ca-file "$CA"

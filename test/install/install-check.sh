@@ -75,12 +75,24 @@ done
 for u in "$TMX_SRCDIR"/etc/systemd/*.service; do
 	[ -e "$u" ] && landed "systemd unit" "$unitdir/${u##*/}"
 done
+# Units name the installed programs (the units hard-code /usr/sbin: only
+# a /usr install, as the Debian packages do, can satisfy them).
+if [ "$TMX_PREFIX" = /usr ]; then
+	for u in "$TMX_SRCDIR"/etc/systemd/*.service; do
+		[ -e "$u" ] || continue
+		for p in $(sed -n 's/^Exec[A-Za-z]*=[-@:+!]*\([^ ]*trustmx[^ ]*\).*/\1/p' "$u"); do
+			[ -x "$dest$p" ] || bad "${u##*/} runs $p, which is not installed"
+		done
+	done
+fi
 landed "sample configuration" "$confdir/trustmx.conf"
 cmp -s "$TMX_SRCDIR/etc/trustmx.conf" "$dest$confdir/trustmx.conf" ||
 	bad "installed trustmx.conf differs from etc/trustmx.conf"
 landed "sysusers.d file" "$sysusersdir/trustmx.conf"
 landed "tmpfiles.d file" "$tmpfilesdir/trustmx.conf"
 landed "pkg-config file" "$libdir/pkgconfig/trustmx.pc"
+grep -qF -e "$TMX_BUILDDIR" -e "$TMX_SRCDIR" "$dest$libdir/pkgconfig/trustmx.pc" &&
+	bad "trustmx.pc points into the build or source tree"
 
 # The library: real file, soname link, development link; the soname
 # recorded in the ELF is the one version.h gives.

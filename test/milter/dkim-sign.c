@@ -111,5 +111,7 @@ main(int argc, char **argv)
 	printf("DKIM-Signature: %s\n%s", hdr, msg);
 	dkim_free(dkim);
 	dkim_close(lib);
+	free(copy);
+	free(msg);
 	return 0;
 }

@@ -104,6 +104,13 @@ grep -q 'not reloading: .*trustmx.conf:.*bogus_key' "$MT_LOG" ||
 mt_send kept 192.0.2.10 a@pass.example "$(mt_msg kept a@pass.example)"
 mt_expect kept '^Authentication-Results: mx2\.test\.example;'
 
+# --- dns_tempfail: DNS trouble answers 4xx (never 5xx), after a reload ---
+MT_AUTHSERV=mx2.test.example mt_config "dns_tempfail = yes"
+mt_hup
+mt_send dns-temp 192.0.2.10 a@broken.example "$(mt_msg dns-temp a@broken.example)"
+grep -q '^<\*\* *451 4\.7\.1 temporary DNS failure' "$MT_OUT" ||
+	mt_fail "dns-temp: no 451 4.7.1: $(grep '^<\*\*' "$MT_OUT")"
+
 # --- SIGTERM stops the supervisor and the milter ---
 kill -TERM "$MT_PID"
 i=0

@@ -118,7 +118,7 @@ swaks --server 127.0.0.1:2527 --proxy-version 2 --proxy-family AF_INET \
 mt_expect proxy 'spf=pass .*smtp\.mailfrom="?a@pass\.example"?'
 
 # --- the milter's log carries the queue id ---
-grep -Eq ': [0-9A-F]{6,}: client=192\.0\.2\.10 spf=pass dkim=none dmarc=pass from=pass\.example action=accept' "$MT_LOG" ||
+grep -Eq ': [0-9A-F]{6,}: client=192\.0\.2\.10 spf=pass helo=[a-z]+ dkim=none dmarc=pass from=pass\.example action=accept' "$MT_LOG" ||
 	mt_fail "no per-message log line with the queue id"
 grep -q 'running as user nobody' "$MT_LOG" || mt_fail "privileges not dropped"
 tmx_postfix_problems 'milter-hold|warning: .*: (hostname|address) .* does not resolve' &&

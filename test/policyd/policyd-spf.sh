@@ -103,6 +103,32 @@ pd_wait "reload accepts the shrink" || fail "reload did not accept the shrink"
 until_answer 203.0.113.9 "" 5
 expect "after accepted shrink" "$(pd_sm 192.0.2.5)" permit
 
+# a resolver that never answers: the refresher thread waits, requests do not
+"$TMX_POLICYD_LOAD" -Q 127.0.0.54:53 &
+silent=$!
+TMX_PIDS="$TMX_PIDS $silent"
+echo "nameserver 127.0.0.54" >"$TMX_TMP/resolv.conf"	# the bind-mounted file
+tempfails=$(pd_count "spf:$DOMAIN: temporary error")
+pd_hup || fail "no reload"	# reload, then re-resolve at once: into the silence
+sleep 0.5
+t0=$(date +%s%N)
+"$TMX_POLICYD_LOAD" -u "$PD_RUN/socketmap.sock" -s socketmap -c 100 -r 20 \
+	192.0.2.5="OK permit" 203.0.113.9="NOTFOUND " 192.0.2.15="OK reject" ||
+	fail "requests not answered while DNS hangs"
+ms=$((($(date +%s%N) - t0) / 1000000))
+expect "while DNS hangs: relay kept" "$(pd_sm 192.0.2.5)" permit
+[ "$ms" -lt 3000 ] || fail "2000 requests took ${ms}ms while DNS hung"
+[ "$(pd_count "spf:$DOMAIN: temporary error")" = "$tempfails" ] ||
+	fail "the resolver did not hang (the test proves nothing)"
+echo "ok: 2000 requests answered in ${ms}ms while the resolver hangs"
+i=0
+while [ "$(pd_count "spf:$DOMAIN: temporary error")" = "$tempfails" ]; do
+	i=$((i + 1))
+	[ $i -ge 600 ] && fail "hung DNS never gave up"
+	sleep 0.1
+done
+echo "nameserver 127.0.0.53" >"$TMX_TMP/resolv.conf"
+
 kill -0 "$PD_PID" || fail "policyd died"
 pd_stop
 echo "PASS"
