@@ -60,7 +60,11 @@ fromhdr_add(struct fromhdr_scan *s, struct fromhdr *r, const char **error_r)
 	}
 	dom[n] = '\0';
 	if (dom[n - 1] == '.')
-		dom[n - 1] = '\0';
+		dom[--n] = '\0';
+	if (n == 0 || dom[0] == '.' || strstr(dom, "..") != NULL) {
+		*error_r = "domain is not a plain host name";
+		return -1;
+	}
 	if (r->ndomains == 0) {
 		memcpy(r->domain, dom, sizeof(dom));
 		r->ndomains = 1;
@@ -149,6 +153,10 @@ fromhdr_parse(const char *value, size_t len, struct fromhdr *r,
 	struct fromhdr_scan s = { .p = value, .end = value + len };
 
 	memset(r, 0, sizeof(*r));
+	if (memchr(value, '\0', len) != NULL) {
+		*error_r = "NUL byte in the header";
+		return -1;
+	}
 	while (s.p < s.end) {
 		char ch = *s.p;
 

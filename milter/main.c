@@ -167,6 +167,24 @@ main_engines(const struct settings *s, struct milter_engines *e)
 		fatalx("DMARC: %s", err);
 }
 
+/* main_restart_keys - what a reload cannot change; say so when it differs */
+static void
+main_restart_keys(const struct settings *old, const struct settings *new)
+{
+	static const char *const keys[] = {
+		"milter_listen", "user", "socket_mode", "public_suffix_list",
+		"milter_timeout", "syslog_name", "syslog_facility",
+	};
+
+	if (old == NULL)
+		return;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcmp(conf_str(old->conf, keys[i]),
+			   conf_str(new->conf, keys[i])) != 0)
+			log_warnx("%s changed: it takes effect at the next "
+				  "restart", keys[i]);
+}
+
 /* main_reload_thread - SIGUSR1 from the supervisor: swap in new settings */
 static void *
 main_reload_thread(void *arg)
@@ -178,7 +196,7 @@ main_reload_thread(void *arg)
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
 	for (;;) {
-		struct settings *s;
+		struct settings *s, *old;
 
 		if (sigwait(&set, &sig) != 0)
 			continue;
@@ -188,6 +206,9 @@ main_reload_thread(void *arg)
 				  "configuration: %s", err);
 			continue;
 		}
+		old = settings_acquire();
+		main_restart_keys(old, s);
+		settings_release(old);
 		settings_install(s);
 		log_info("configuration reloaded from %s", main_conf_path);
 	}
@@ -308,7 +329,10 @@ main_supervise(void)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGCHLD);
+	/* blocked before the fork, so an early reload waits for our thread */
+	sigaddset(&set, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &set, NULL);
+	sigdelset(&set, SIGUSR1);
 	child = main_spawn();
 	started = time(NULL);
 	for (;;) {

@@ -16,7 +16,7 @@
 #include "session.h"
 #include "verdict.h"
 
-#define MILTER_AR_MAX 8192
+#define MILTER_AR_MAX 32768	/* 16 signatures with 255-byte names fit */
 
 static struct milter_engines milter_engines;
 
@@ -141,21 +141,27 @@ static int
 milter_headers_out(SMFICTX *ctx, struct session *s, const struct results *res)
 {
 	struct session_msg *m = &s->msg;
-	char buf[MILTER_AR_MAX + 1];
+	char *buf;
 	const char *value;
+	int rc = -1;
 
 	for (size_t i = m->nours; i > 0; i--)
 		if (smfi_chgheader(ctx, HEADERS_AR_NAME, (int)m->ours[i - 1],
 				   NULL) != MI_SUCCESS)
 			return -1;
+	buf = malloc(MILTER_AR_MAX + 1);
+	if (buf == NULL)
+		return -1;
 	/* with SMFIP_HDR_LEADSPC the MTA adds no space after the colon */
 	buf[0] = ' ';
 	value = headers_authres(res, m->settings->authserv_id, buf + 1,
-				sizeof(buf) - 1);
-	if (value == NULL)
-		return -1;
-	return smfi_insheader(ctx, 0, HEADERS_AR_NAME,
-			      s->leadspc ? buf : buf + 1) == MI_SUCCESS ? 0 : -1;
+				MILTER_AR_MAX);
+	if (value != NULL &&
+	    smfi_insheader(ctx, 0, HEADERS_AR_NAME,
+			   s->leadspc ? buf : buf + 1) == MI_SUCCESS)
+		rc = 0;
+	free(buf);
+	return rc;
 }
 
 /* milter_log - one line per message with every result */

@@ -26,6 +26,17 @@ session_new(void)
 	return s;
 }
 
+/* session_is_loopback - 127.0.0.0/8 or ::1: mail submitted on this host */
+static bool
+session_is_loopback(const struct tmx_addr *a)
+{
+	static const uint8_t v6_loopback[16] = { [15] = 1 };
+
+	if (a->family == 4)
+		return a->bytes[0] == 127;
+	return memcmp(a->bytes, v6_loopback, sizeof(v6_loopback)) == 0;
+}
+
 /* session_connect - see session.h */
 void
 session_connect(struct session *s, const char *hostname, const void *hostaddr)
@@ -36,7 +47,8 @@ session_connect(struct session *s, const char *hostname, const void *hostaddr)
 		 hostname ? hostname : "unknown");
 	if (sa != NULL && tmx_addr_from_sockaddr(sa, &s->client) == 0) {
 		tmx_addr_unmap(&s->client);
-		s->has_client = true;
+		/* Postfix shows non_smtpd_milters local mail as 127.0.0.1 */
+		s->has_client = !session_is_loopback(&s->client);
 		tmx_addr_format(&s->client, s->client_text,
 				sizeof(s->client_text));
 	} else {

@@ -37,7 +37,7 @@ struct session_msg {
 };
 
 struct session {
-	bool has_client;		/* false for local submissions */
+	bool has_client;		/* false for local (loopback) submissions */
 	struct tmx_addr client;
 	char client_text[TMX_ADDR_STRLEN];
 	char rdns[256];			/* Postfix's name for it, or "unknown" */

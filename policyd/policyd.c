@@ -166,6 +166,7 @@ policyd_run(const char *path, int foreground)
 	int handoff[2], sigfd;
 	char err[1024];
 	size_t i, n;
+	bool joined;
 
 	r = policyd_load(path, &config, &gen);
 	log_init(conf_str(config->conf, "syslog_name"), 1,
@@ -188,13 +189,16 @@ policyd_run(const char *path, int foreground)
 		fatalx("%s", err);
 	log_info("started, lists generation %u", gen->serial);
 	loop_run(listeners, n, gen, r, handoff[0], sigfd);
-	refresh_stop(r);
-	refresh_free(r);
+	joined = refresh_stop(r);
 	for (i = 0; i < n; i++)
 		listener_close(&listeners[i]);
 	free(listeners);
-	close(handoff[0]);
-	close(handoff[1]);
+	/* a thread still in DNS keeps its descriptors until exit() */
+	if (joined) {
+		refresh_free(r);
+		close(handoff[0]);
+		close(handoff[1]);
+	}
 	close(sigfd);
 	log_info("stopped");
 	return 0;

@@ -96,7 +96,7 @@ struct pd_gen *refresh_build_initial(struct refresh *r, char *err,
 				     size_t errlen);
 int refresh_run(struct refresh *r, int handoff_fd, char *err, size_t errlen);
 void refresh_request_reload(struct refresh *r);
-void refresh_stop(struct refresh *r);
+bool refresh_stop(struct refresh *r);
 void refresh_free(struct refresh *r);
 void refresh_gen_free(struct pd_gen *gen);
 

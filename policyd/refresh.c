@@ -22,6 +22,8 @@
 #include "policyd.h"
 #include "xalloc.h"
 
+#define REFRESH_STOP_GRACE	2	/* seconds to wait for the thread */
+
 /* The last good expansion of one spf: domain, and when to ask again. */
 struct refresh_spf {
 	char *domain;
@@ -489,15 +491,28 @@ refresh_request_reload(struct refresh *r)
 	refresh_wake(r, 'r');
 }
 
-/* refresh_stop - stop and join the thread */
-void
+/*
+ * refresh_stop - stop and join the thread; false when it is still stuck
+ * in a DNS lookup after a grace period (the caller exits without it: its
+ * cache files are written by rename, never half)
+ */
+bool
 refresh_stop(struct refresh *r)
 {
+	struct timespec deadline;
+
 	if (!r->started)
-		return;
+		return true;
 	refresh_wake(r, 'q');
-	pthread_join(r->thread, NULL);
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += REFRESH_STOP_GRACE;
+	if (pthread_timedjoin_np(r->thread, NULL, &deadline) != 0) {
+		log_warnx("the spf refresher is still waiting for DNS; "
+			  "exiting without it");
+		return false;
+	}
 	r->started = false;
+	return true;
 }
 
 /* refresh_free - release the refresher (stopped) and its store */

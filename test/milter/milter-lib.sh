@@ -148,6 +148,7 @@ mt_primary_init() {
 		"virtual_minimum_uid = 1" \
 		"smtpd_peername_lookup = no" \
 		"smtpd_milters = unix:$MT_SOCK" \
+		"non_smtpd_milters = unix:$MT_SOCK" \
 		"milter_default_action = tempfail" \
 		"smtpd_upstream_proxy_timeout = 5s"
 	tmx_postfix_service \

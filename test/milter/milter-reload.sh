@@ -78,7 +78,8 @@ done
 case $reply in 250*) ;; *) mt_fail "in-flight: $reply" ;; esac
 smtp "QUIT"
 exec 3<&-
-mt_expect in-flight '^Authentication-Results: mx\.test\.example;'
+mt_expect in-flight '^Authentication-Results: mx\.test\.example;' \
+	'spf=none \(local submission, not checked\)'
 
 # --- new messages see the new settings; same milter process ---
 [ "$(pgrep -P "$MT_PID")" = "$child" ] || mt_fail "the milter process was restarted"
@@ -110,6 +111,20 @@ mt_hup
 mt_send dns-temp 192.0.2.10 a@broken.example "$(mt_msg dns-temp a@broken.example)"
 grep -q '^<\*\* *451 4\.7\.1 temporary DNS failure' "$MT_OUT" ||
 	mt_fail "dns-temp: no 451 4.7.1: $(grep '^<\*\*' "$MT_OUT")"
+
+# --- the supervisor replaces a milter process that dies ---
+kill -KILL "$child"
+mt_wait_log 'killed by signal 9; restarting|killed by signal 9' 10 ||
+	mt_fail "the supervisor did not notice"
+i=0
+while [ "$(grep -c 'listening on' "$MT_LOG")" -lt 2 ] && [ $i -lt 100 ]; do
+	i=$((i + 1))
+	sleep 0.1
+done
+child=$(pgrep -P "$MT_PID")
+[ -n "$child" ] || mt_fail "no new milter process"
+mt_send respawned 192.0.2.10 a@pass.example "$(mt_msg respawned a@pass.example)"
+mt_expect respawned '^Authentication-Results: mx2\.test\.example;'
 
 # --- SIGTERM stops the supervisor and the milter ---
 kill -TERM "$MT_PID"

@@ -74,6 +74,11 @@ sed -i 's/^Test message/Tampered message/' "$f"
 mt_send dkim-fail 192.0.2.11 a@fail.example "$f"
 mt_expect dkim-fail 'dkim=fail \(body hash did not verify\) header\.d=dkim2\.example header\.s=s2' \
 	'dmarc=fail \(p=none'
+# a key lookup that fails in DNS (signed with any key: it is never fetched)
+cp "$MT_KEYS/dkim2.example.s2.private" "$MT_KEYS/broken.example.s3.private"
+f=$(mt_signed dkim-temp broken.example s3 'c@mon.example') || exit 1
+mt_send dkim-temp 192.0.2.10 a@pass.example "$f"
+mt_expect dkim-temp 'dkim=temperror .*header\.d=broken\.example header\.s=s3'
 mt_send dkim-missing 192.0.2.11 a@dkim.example "$(mt_msg dkim-missing a@dkim.example)"
 grep -q '550 5.7.1' "$MT_OUT" || mt_fail "dkim-missing: unsigned p=reject mail not rejected"
 
@@ -116,6 +121,11 @@ swaks --server 127.0.0.1:2527 --proxy-version 2 --proxy-family AF_INET \
 	--helo client.example --from a@pass.example --to user@test.example \
 	--data "$(mt_msg proxy a@pass.example)" >"$TMX_TMP/swaks-proxy.log" 2>&1
 mt_expect proxy 'spf=pass .*smtp\.mailfrom="?a@pass\.example"?'
+
+# --- local submission (non_smtpd_milters): marked, not checked, not refused ---
+sendmail -C "$TMX_PF/etc" -f a@reject.example user@test.example \
+	<"$(mt_msg local a@reject.example)" || mt_fail "local: sendmail failed"
+mt_expect local 'spf=none \(local submission, not checked\)' 'dmarc=fail'
 
 # --- the milter's log carries the queue id ---
 grep -Eq ': [0-9A-F]{6,}: client=192\.0\.2\.10 spf=pass helo=[a-z]+ dkim=none dmarc=pass from=pass\.example action=accept' "$MT_LOG" ||

@@ -31,6 +31,9 @@ static const struct from_case cases[] = {
 	{ "x@evil.example;dkim=pass", 0, 2, 1, "evil.example" },
 	{ "Name <x@d.example.>", 0, 1, 1, "d.example" },
 	{ "", 0, 0, 0, "" },
+	{ "x@.", -1, 0, 0, NULL },
+	{ "x@.example", -1, 0, 0, NULL },
+	{ "x@a..example", -1, 0, 0, NULL },
 };
 
 int

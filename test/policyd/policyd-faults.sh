@@ -14,12 +14,13 @@ ulimit -n 16384 || tmx_skip "cannot raise the file limit"
 L=$TMX_POLICYD_LOAD
 SM=$TMX_TMP/run/socketmap.sock
 PO=$TMX_TMP/run/policy.sock
+PP=$TMX_TMP/run/policy-proxied.sock
 pd_init
 tmx_postfix_init
 conf=("relay_networks = 192.0.2.0/26" "deny_networks = 192.0.2.64/26"
 	"proxy_networks = 127.0.0.1"
 	"deny_policy_action = REJECT listed"
-	"policy_listen = unix:$PO, inet:127.0.0.1:10042 haproxy"
+	"policy_listen = unix:$PO, inet:127.0.0.1:10042 haproxy, unix:$PP haproxy"
 	"socketmap_listen = unix:$SM"
 	"client_timeout = 2s" "proxy_timeout = 2s" "max_clients = 4000")
 pd_config "${conf[@]}"
@@ -78,6 +79,14 @@ pd_wait 'no PROXY header within proxy_timeout' || fail "proxy timeout not logged
 probe "no PROXY header" "REPLY  EOF " -i 127.0.0.1:10042 -g $'client_address=192.0.2.5\n\n'
 probe "PROXY then policy" 'REPLY action=OK\n\n OPEN ' -i 127.0.0.1:10042 -x 127.0.0.9 \
 	-g $'client_address=192.0.2.5\n\n' -w 1
+probe "LOCAL health check, inet" "REPLY  EOF " -i 127.0.0.1:10042 -x LOCAL -g x
+probe "LOCAL health check, unix" "REPLY  EOF " -u "$PP" -x LOCAL -g x
+[ "$(pd_count 'health check \(PROXY LOCAL\)')" -ge 2 ] || fail "health checks not seen"
+probe "PROXY over unix, then policy" 'REPLY action=REJECT listed\n\n OPEN ' \
+	-u "$PP" -x 127.0.0.9 -g $'client_address=192.0.2.70\n\n' -w 1
+probe "PROXY over unix, client outside policy_clients" "REPLY  EOF " \
+	-u "$PP" -x 192.0.2.9 -g $'client_address=192.0.2.70\n\n'
+probe "no PROXY header over unix" "REPLY  EOF " -u "$PP" -g $'client_address=192.0.2.70\n\n'
 tmx_addr 192.0.2.150
 probe "PROXY header from outside proxy_networks" "REPLY  EOF " -i 127.0.0.1:10042 \
 	-b 192.0.2.150 -x 192.0.2.5 -g $'client_address=192.0.2.5\n\n'

@@ -10,7 +10,7 @@ set -u
 tmx_enter "$@"
 . "$TMX_SRCDIR/test/lib/postfix.sh"
 . "$TMX_SRCDIR/test/policyd/policyd-lib.sh"
-tmx_need haproxy swaks curl
+tmx_need haproxy swaks
 
 L=$TMX_POLICYD_LOAD
 pd_init
@@ -63,7 +63,7 @@ tmx_wait_port 127.0.0.1 18081 || fail "HAProxy did not start"
 
 # status SERVER - HAProxy's view of one policyd
 status() {
-	curl -s "http://127.0.0.1:18081/stats;csv" | grep "^policyd,$1," | cut -d, -f18
+	ha_csv 18081 | grep "^policyd,$1," | cut -d, -f18
 }
 sleep 2
 expect "instance a" "$(status a)" UP

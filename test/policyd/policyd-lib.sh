@@ -104,6 +104,14 @@ pd_postmap() {
 	postmap -c "$TMX_PF/etc" "$@"
 }
 
+# ha_csv PORT - HAProxy's stats page as CSV (stats uri /stats), no curl
+ha_csv() {
+	exec 3<>"/dev/tcp/127.0.0.1/$1" || return 1
+	printf 'GET /stats;csv HTTP/1.0\r\nHost: localhost\r\n\r\n' >&3
+	tr -d '\r' <&3
+	exec 3<&-
+}
+
 # fail MESSAGE - stop the test
 fail() {
 	echo "FAIL: $*" >&2

@@ -112,7 +112,8 @@ load_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-/* load_proxy - send a PROXY v2 header from src:4321 to 192.0.2.254:25 */
+/* load_proxy - send a PROXY v2 header from src:4321 to 192.0.2.254:25,
+ * or a LOCAL one when src is "LOCAL" */
 static int
 load_proxy(int fd, const char *src)
 {
@@ -121,6 +122,13 @@ load_proxy(int fd, const char *src)
 	uint8_t buf[256];
 	size_t len;
 
+	if (strcmp(src, "LOCAL") == 0) {	/* a health check */
+		if (tmx_proxy_v2_begin(&w, buf, sizeof(buf), TMX_PROXY_CMD_LOCAL,
+		    TMX_PROXY_FAM_UNSPEC, NULL, NULL) < 0 ||
+		    tmx_proxy_v2_finish(&w, false, &len) < 0)
+			return -1;
+		return load_write_all(fd, buf, len);
+	}
 	memset(&s, 0, sizeof(s));
 	memset(&d, 0, sizeof(d));
 	s.sin_family = d.sin_family = AF_INET;

@@ -9,7 +9,7 @@ set -u
 tmx_enter "$@"
 . "$TMX_SRCDIR/test/lib/postfix.sh"
 . "$TMX_SRCDIR/test/policyd/policyd-lib.sh"
-tmx_need swaks haproxy curl
+tmx_need swaks haproxy
 
 PS_PORT=12525
 pd_init
@@ -145,7 +145,7 @@ EOC
 mark=$(tmx_postfix_mark)
 tmx_bg haproxy haproxy -db -f "$TMX_TMP/haproxy.cfg"
 sleep 4
-stat=$(curl -s "http://127.0.0.1:$HA_STATS/stats;csv" | grep '^mx,ps,')
+stat=$(ha_csv "$HA_STATS" | grep '^mx,ps,')
 [ -n "$stat" ] || fail "no HAProxy stats for mx/ps"
 status=$(echo "$stat" | cut -d, -f18)
 check=$(echo "$stat" | cut -d, -f37)
