@@ -26,6 +26,7 @@
 
 #include "dmarc.h"
 #include "log.h"
+#include "progname.h"
 #include "milter.h"
 #include "settings.h"
 
@@ -38,7 +39,7 @@ static const char *main_conf_path = MAIN_DEFAULT_CONF;
 static void __attribute__((noreturn))
 main_usage(void)
 {
-	fprintf(stderr, "usage: %s [-fnv] [-c config]\n", MAIN_NAME);
+	fprintf(stderr, "usage: %s [-fnvV] [-c config] [--version]\n", MAIN_NAME);
 	exit(2);
 }
 
@@ -409,8 +410,12 @@ main(int argc, char **argv)
 	bool foreground = false, check = false;
 	int ch;
 
-	while ((ch = getopt(argc, argv, "c:fnv")) != -1) {
+	static const struct option longopts[] = { PROG_LONG_OPTIONS };
+
+	while ((ch = getopt_long(argc, argv, "c:fnvV", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'V':
+			prog_version(MAIN_NAME);
 		case 'c':
 			main_conf_path = optarg;
 			break;

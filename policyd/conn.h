@@ -48,6 +48,12 @@ struct conn {
 	struct conn *prev, *next;	/* the timeout list of its stage */
 };
 
+/* A fixed epoll source: a listener, the signalfd or the hand-off pipe. */
+struct loop_tag {
+	enum loop_kind kind;
+	size_t index;
+};
+
 struct conn_list {
 	struct conn *head, *tail;
 };
@@ -65,6 +71,8 @@ struct loop {
 	struct conn_list waiting[2];	/* by stage, in deadline order */
 	bool quit;
 	uint64_t full_warned;	/* when max_clients was last logged */
+	uint64_t paused_until;	/* out of descriptors: accept again then */
+	struct loop_tag *tags;	/* epoll data of the listeners */
 };
 
 /* loop.c, for conn.c */

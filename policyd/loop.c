@@ -23,12 +23,7 @@
 #define LOOP_EVENTS		128
 #define LOOP_ACCEPTS		64	/* per wake-up and listener */
 #define LOOP_FULL_WARN_MS	10000
-
-/* A fixed epoll source: a listener, the signalfd or the hand-off pipe. */
-struct loop_tag {
-	enum loop_kind kind;
-	size_t index;
-};
+#define LOOP_PAUSE_MS		100	/* no descriptors left: retry after */
 
 /* loop_now - monotonic milliseconds */
 uint64_t
@@ -129,6 +124,55 @@ loop_peer(const struct sockaddr_storage *ss, char *text, size_t size,
 	return 0;
 }
 
+/* loop_listen - watch (on) or ignore (off) every listener */
+static void
+loop_listen(struct loop *lp, bool on)
+{
+	size_t i;
+
+	for (i = 0; i < lp->nlisteners; i++) {
+		if (on && loop_add(lp, lp->listeners[i].fd, &lp->tags[i]) < 0)
+			log_warn("epoll_ctl");
+		if (!on)
+			(void)epoll_ctl(lp->ep, EPOLL_CTL_DEL,
+					lp->listeners[i].fd, NULL);
+	}
+}
+
+/*
+ * loop_pause - out of file descriptors: a level-triggered listener would
+ * spin, so stop accepting for a moment (the kernel queues new clients)
+ */
+static void
+loop_pause(struct loop *lp)
+{
+	uint64_t now = loop_now();
+
+	if (lp->paused_until != 0)
+		return;
+	if (now - lp->full_warned > LOOP_FULL_WARN_MS) {
+		log_warn("accept: pausing for %dms", LOOP_PAUSE_MS);
+		lp->full_warned = now;
+	}
+	loop_listen(lp, false);
+	lp->paused_until = now + LOOP_PAUSE_MS;
+}
+
+/* loop_resume - accept again once the pause is over; ms left, or -1 */
+static int
+loop_resume(struct loop *lp)
+{
+	uint64_t now = loop_now();
+
+	if (lp->paused_until == 0)
+		return -1;
+	if (now < lp->paused_until)
+		return (int)(lp->paused_until - now);
+	lp->paused_until = 0;
+	loop_listen(lp, true);
+	return -1;
+}
+
 /*
  * loop_peer_allowed - an inet peer may talk to l: a client in
  * policy_clients, or on a "haproxy" listener a proxy in proxy_networks
@@ -168,8 +212,11 @@ loop_accept_one(struct loop *lp, struct listener *l)
 	fd = accept4(l->fd, (struct sockaddr *)&ss, &sslen,
 		     SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0) {
-		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
-		    errno != ECONNABORTED)
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+		    errno == ENOMEM)
+			loop_pause(lp);
+		else if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			 errno != EINTR && errno != ECONNABORTED)
 			log_warn("%s: accept", l->spec.spec);
 		return -1;
 	}
@@ -210,7 +257,7 @@ loop_accept(struct loop *lp, struct listener *l)
 {
 	int i;
 
-	for (i = 0; i < LOOP_ACCEPTS; i++)
+	for (i = 0; i < LOOP_ACCEPTS && lp->paused_until == 0; i++)
 		if (loop_accept_one(lp, l) < 0)
 			break;
 }
@@ -341,6 +388,7 @@ loop_run(struct listener *listeners, size_t nlisteners, struct pd_gen *gen,
 	lp.refresher = refresher;
 	lp.handoff_fd = handoff_fd;
 	lp.signal_fd = signal_fd;
+	lp.tags = tags;
 	if ((lp.ep = epoll_create1(EPOLL_CLOEXEC)) < 0)
 		fatal("epoll_create1");
 	for (i = 0; i < nlisteners; i++) {
@@ -355,7 +403,11 @@ loop_run(struct listener *listeners, size_t nlisteners, struct pd_gen *gen,
 	    loop_add(&lp, handoff_fd, &tags[nlisteners + 1]) < 0)
 		fatal("epoll_ctl");
 	while (!lp.quit) {
-		n = epoll_wait(lp.ep, events, LOOP_EVENTS, loop_expire(&lp));
+		int wait = loop_expire(&lp), pause = loop_resume(&lp);
+
+		if (pause >= 0 && (wait < 0 || pause < wait))
+			wait = pause;
+		n = epoll_wait(lp.ep, events, LOOP_EVENTS, wait);
 		if (n < 0 && errno != EINTR)
 			fatal("epoll_wait");
 		for (i = 0; n > 0 && i < (size_t)n; i++)

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "progname.h"
 #include "policyd.h"
 #include "xalloc.h"
 
@@ -25,7 +26,7 @@
 static void __attribute__((noreturn))
 policyd_usage(void)
 {
-	fprintf(stderr, "usage: %s [-fnv] [-c config]\n", POLICYD_NAME);
+	fprintf(stderr, "usage: %s [-fnvV] [-c config] [--version]\n", POLICYD_NAME);
 	exit(2);
 }
 
@@ -211,8 +212,12 @@ main(int argc, char **argv)
 	const char *path = POLICYD_CONF;
 	int ch, foreground = 0, check = 0, verbose = 0;
 
-	while ((ch = getopt(argc, argv, "c:fnv")) != -1) {
+	static const struct option longopts[] = { PROG_LONG_OPTIONS };
+
+	while ((ch = getopt_long(argc, argv, "c:fnvV", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'V':
+			prog_version(POLICYD_NAME);
 		case 'c':
 			path = optarg;
 			break;

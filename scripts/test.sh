@@ -26,9 +26,9 @@ run_suite() {
 		meson setup --reconfigure "$dir" "$@" >"$out/$name-setup.log" 2>&1
 	else
 		meson setup "$dir" "$@" >"$out/$name-setup.log" 2>&1
-	fi || { cat "$out/$name-setup.log"; echo "$name: setup failed"; return 1; }
+	fi || { cat "$out/$name-setup.log"; echo "$name: setup failed"; broken=$((broken + 1)); return 1; }
 	ninja -C "$dir" >"$out/$name-build.log" 2>&1 ||
-		{ tail -40 "$out/$name-build.log"; echo "$name: build failed"; return 1; }
+		{ tail -40 "$out/$name-build.log"; echo "$name: build failed"; broken=$((broken + 1)); return 1; }
 	meson test -C "$dir" --print-errorlogs --num-processes 2 \
 		${TMX_TEST_ARGS:-} 2>&1 | tail -n +1 >"$out/$name-test.log"
 	grep -E '^ *[0-9]+/[0-9]+ ' "$out/$name-test.log" | grep -vE ' (OK|SKIP) ' || true
@@ -37,6 +37,8 @@ run_suite() {
 }
 
 status=0
+broken=0	# variants that did not even build: each counts as a failure
+rm -f "$out"/*/meson-logs/testlog.json
 run_suite default -Dwerror=true -Dbuildtype=debugoptimized || status=1
 run_suite sanitize -Dwerror=true -Db_sanitize=address,undefined \
 	-Db_lundef=false -Dbench=false || status=1
@@ -48,7 +50,7 @@ CC=clang run_suite fuzz -Dfuzzing=true -Dfuzz_seconds="$fuzz_seconds" \
 results=$(cat "$out"/*/meson-logs/testlog.json 2>/dev/null | jq -r .result)
 passed=$(grep -cxE 'OK|EXPECTEDFAIL' <<<"$results")
 skipped=$(grep -cx 'SKIP' <<<"$results")
-failed=$(grep -cvxE 'OK|EXPECTEDFAIL|SKIP|' <<<"$results")
+failed=$(($(grep -cvxE 'OK|EXPECTEDFAIL|SKIP|' <<<"$results") + broken))
 [ "$failed" = 0 ] && [ "$passed" -gt 0 ] || status=1
 echo "$passed passed, $failed failed, $skipped skipped"
 exit $status

@@ -142,4 +142,25 @@ alive "reloads under load"
 
 grep -Eq 'fatal|panic' "$PD_LOG" && fail "policyd logged a fatal error"
 pd_stop
+
+# out of file descriptors: accepting pauses instead of spinning, clients
+# wait in the kernel's queue and are served once descriptors free up
+tmx_bg policyd bash -c 'ulimit -n 40 && exec "$0" -f -v -c "$1"' \
+	"$TRUSTMX_POLICYD" "$PD_CONF"
+PD_PID=$!
+pd_wait 'started, lists generation' || fail "no restart with 40 descriptors"
+holders=""
+for i in $(seq 1 50); do
+	"$L" -u "$PO" -g $'partial=request\n' -w 4 >/dev/null &
+	holders="$holders $!"
+done
+pd_wait 'accept: pausing for 100ms' 5 || fail "no pause when out of descriptors"
+"$L" -u "$PO" -s policy 192.0.2.70="REJECT listed" >/dev/null ||
+	fail "not served after the descriptors came back"
+wait $holders
+cpu=$(ps -o times= -p "$PD_PID")
+[ "${cpu:-9}" -lt 1 ] || fail "policyd used ${cpu}s of CPU: spinning on accept?"
+echo "ok: out of descriptors: paused, then served (CPU ${cpu}s)"
+alive "running out of descriptors"
+pd_stop
 echo "PASS"
