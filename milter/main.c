@@ -31,7 +31,7 @@
 #include "settings.h"
 
 #define MAIN_NAME "trustmx-milter"
-#define MAIN_DEFAULT_CONF "/etc/trustmx/trustmx.conf"
+#define MAIN_DEFAULT_CONF TMX_CONF_FILE	/* from meson: sysconfdir */
 
 static const char *main_conf_path = MAIN_DEFAULT_CONF;
 

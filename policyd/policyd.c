@@ -20,7 +20,7 @@
 #include "xalloc.h"
 
 #define POLICYD_NAME	"trustmx-policyd"
-#define POLICYD_CONF	"/etc/trustmx/trustmx.conf"
+#define POLICYD_CONF	TMX_CONF_FILE	/* from meson: sysconfdir */
 
 /* policyd_usage - the synopsis, then exit */
 static void __attribute__((noreturn))

@@ -1,6 +1,6 @@
 #!/bin/bash
 # debian-check.sh - build the Debian packages from a copy of the tree (the
-# source tree stays clean), install them with dpkg -i, check what landed and
+# source tree stays clean), install them (apt-get, which waits for the dpkg lock), check what landed and
 # that the installed programs run, then purge them. As root only: it changes
 # this machine's dpkg database. Exits 77 (skipped) when not root or when
 # trustmx is already installed here: it never touches an admin's install.
@@ -29,7 +29,8 @@ bad() {
 cleanup() {
 	if [ -n "$installed" ]; then
 		# shellcheck disable=SC2086
-		dpkg --purge $packages >"$work/purge.log" 2>&1 ||
+		DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 \
+			purge -y -qq $packages >"$work/purge.log" 2>&1 ||
 			{ cat "$work/purge.log" >&2; echo "purge failed" >&2; }
 	fi
 	rm -rf "$work"
@@ -71,8 +72,10 @@ expect_check() {
 
 [ "$(id -u)" = 0 ] || skip "installs packages: needs root"
 for p in $packages; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q installed &&
-		skip "$p is already installed here; not touching it"
+	case $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) in
+	"" | *" not-installed") ;;
+	*) skip "$p is (partly) installed here; not touching it" ;;
+	esac
 done
 for f in /usr/bin/trustmx /usr/sbin/trustmx-policyd /usr/sbin/trustmx-milter; do
 	[ -e "$f" ] && skip "$f exists outside a package; not overwriting it"
@@ -107,10 +110,10 @@ done
 
 installed=yes
 # shellcheck disable=SC2086
-if ! dpkg -i $debs >"$work/install.log" 2>&1; then
-	DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120 \
-		-f install -y -qq >>"$work/install.log" 2>&1
-fi
+# apt-get installs the local .debs with their dependencies and, unlike
+# dpkg -i, waits for the dpkg lock if another apt or dpkg is running.
+DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 \
+	install -y -qq --no-install-recommends $debs >"$work/install.log" 2>&1
 for p in $packages; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
 		grep -q 'ok installed' || bad "$p did not install"
@@ -167,8 +170,9 @@ fi
 # Purge, and nothing of ours stays behind.
 installed=
 # shellcheck disable=SC2086
-dpkg --purge $packages >"$work/purge.log" 2>&1 ||
-	{ cat "$work/purge.log" >&2; bad "dpkg --purge failed"; }
+DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 \
+	purge -y -qq $packages >"$work/purge.log" 2>&1 ||
+	{ cat "$work/purge.log" >&2; bad "purge failed"; }
 for f in /etc/trustmx /usr/bin/trustmx /usr/sbin/trustmx-policyd \
     /usr/sbin/trustmx-milter /var/lib/trustmx; do
 	[ -e "$f" ] && bad "$f is still there after purge"

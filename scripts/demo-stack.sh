@@ -1,56 +1,89 @@
 #!/bin/bash
-# demo-stack.sh - the demo's stack, run by demo.sh inside its own network
-# namespace (test/lib/netns.sh). Not meant to be called directly.
+# demo-stack.sh - the demo, run by demo.sh inside its own network namespace:
+# the README's topology (test/lib/stack.sh, configured from etc/examples/)
+# carries a scripted set of messages, then a report. Not called directly.
+#   --keep   leave everything running and print commands to poke at it
 set -u
 . "$TMX_SRCDIR/test/lib/netns.sh"
 tmx_enter "$@"
+. "$TMX_SRCDIR/test/lib/postfix.sh"
+. "$TMX_SRCDIR/test/policyd/policyd-lib.sh"
+. "$TMX_SRCDIR/test/milter/milter-lib.sh"
+. "$TMX_SRCDIR/test/lib/stack.sh"
 keep=${1:-}
+start=$(date +%s)
 
-tmx_addr 203.0.113.9      # a sender MTA on the internet
-tmx_addr 198.51.100.7     # another one
-cat >"$TMX_TMP/haproxy.cfg" <<CFG
-global
-	log stdout format raw local0
-defaults
-	mode tcp
-	log global
-	timeout connect 2s
-	timeout client 10s
-	timeout server 10s
-	option tcplog
-frontend smtp
-	bind 127.0.0.1:2525
-	unique-id-format %{+X}o%ci:%cp_%fi:%fp_%Ts_%rt
-	default_backend mx
-backend mx
-	server mx1 127.0.0.1:10025 send-proxy-v2 proxy-v2-options crc32c,unique-id check check-send-proxy inter 1s
-CFG
-tmx_bg accept "$TRUSTMX" proxy accept 127.0.0.1:10025 --trusted 127.0.0.1/32
-tmx_wait_port 127.0.0.1 10025 || exit 1
-tmx_bg haproxy haproxy -db -f "$TMX_TMP/haproxy.cfg"
-tmx_wait_port 127.0.0.1 2525 || exit 1
-sleep 2.5   # let a couple of health checks happen
+# demo_title CASE - one line saying what the message is
+demo_title() {
+	case $1 in
+	good) echo "a good direct sender (SPF, DKIM and DMARC pass)" ;;
+	forged) echo "a forged sender (SPF fail, DMARC p=reject)" ;;
+	dkim-only) echo "forwarded mail (SPF fail, DKIM aligned)" ;;
+	failover) echo "through the backup MX while the primary is down" ;;
+	denied-25) echo "a client in deny_networks, port 25" ;;
+	denied-587) echo "a client in deny_networks, port 587" ;;
+	esac
+}
 
-for src in 203.0.113.9 198.51.100.7; do
-	swaks --server 127.0.0.1:2525 --local-interface "$src" --quit-after CONNECT \
-		--timeout 3 >/dev/null 2>&1
+# demo_ar FILE - an Authentication-Results field, one method a line
+demo_ar() {
+	sed 's/^Authentication-Results: *//; s/; */;\n               /g' "$1"
+}
+
+echo "trustmx demo: HAProxy (PROXY v2) -> postscreen/smtpd -> trustmx-policyd,"
+echo "trustmx-milter; a backup MX; DNS with SPF, DKIM, DMARC. Starting..."
+st_up || { echo "the stack did not start" >&2; exit 1; }
+st_scenario || { echo "the scenario did not complete" >&2; exit 1; }
+sleep 1		# a last health check or two
+
+n=0
+for c in $ST_CASES; do
+	n=$((n + 1))
+	echo
+	printf '%d. %s\n' "$n" "$(demo_title "$c")"
+	printf '   path       %s\n' "$(cat "$ST_RES/$c.path")"
+	printf '   verdict    %s\n' "$(cat "$ST_RES/$c.verdict")"
+	if [ -s "$ST_RES/$c.ar" ]; then
+		printf '   A-R        %s\n' "$(demo_ar "$ST_RES/$c.ar")"
+	fi
+	if [ "$c" = failover ]; then
+		printf '   backup     deferred while the primary was down (%s)\n' "${ST_DEFERRED:-?}"
+	fi
 done
-sleep 0.5
 
-echo "== What HAProxy sent, as trustmx decoded and judged it"
-echo "   (peer = HAProxy; client = the address trustmx would use)"
-while read -r line; do
-	jq -r '"\(.outcome | ascii_upcase | .[0:7])  \(.command // "-")  client \(.client // "-"):\(.client_port // "-")  peer \(.peer)  crc32c=\(.crc32c // "-")  unique_id=\(.unique_id // "-" | .[0:24])"' <<<"$line"
-done <"$TMX_TMP/accept.log"
-probes=$(grep -c '"outcome":"probe"' "$TMX_TMP/accept.log")
-proxied=$(grep -c '"outcome":"proxied"' "$TMX_TMP/accept.log")
 echo
-echo "health checks answered as probes: $probes; client connections proxied: $proxied"
+echo "== Health checks (HAProxy: check-send-proxy + option smtpchk, every 1s)"
+for b in postscreen smtpd; do
+	printf '   %-10s  server %s, last check %s\n' "$b" \
+		"$(st_ha_status $b)" "$(st_ha_field $b check_status)"
+done
+echo "   reached postscreen and ended in HELO/QUIT: $(st_checks postscreen)"
+echo "   reached smtpd (587) and ended in HELO/QUIT: $(st_checks submission)"
+fatals=$(st_problems 'fatal|panic' | wc -l)
+warnings=$(st_problems 'warning|error' | wc -l)
+echo
+echo "== Postfix (primary and backup): $fatals fatal, $warnings warnings"
+st_problems 'fatal|panic|warning|error' | sed 's/^/   /'
+
+echo
+echo "finished in $(($(date +%s) - start))s; configuration: etc/examples/"
 if [ "$keep" = --keep ]; then
-	echo "everything keeps running; in another shell: nsenter -t $$ -n -m"
-	echo "  swaks --server 127.0.0.1:2525 --local-interface 203.0.113.9 --quit-after CONNECT"
-	echo "  tail -f $TMX_TMP/accept.log $TMX_TMP/haproxy.log"
-	echo "press Enter to stop"
+	cat <<EOF
+
+Everything keeps running. In another shell (as root):
+  nsenter -t $$ -n -m                 # enter the demo's namespace, then:
+  swaks --server $ST_LB:25 --local-interface $ST_GOOD --from a@sender.example --to user@example.org
+  swaks --server $ST_LB:587 --local-interface $ST_DENIED --to user@example.org
+  postmap -c $ST_PRIMARY/etc -q $ST_LB socketmap:inet:127.0.0.1:10041:postscreen
+  postmap -c $ST_PRIMARY/etc -q $ST_DENIED socketmap:inet:127.0.0.1:10041:postscreen
+  bash -c 'exec 3<>/dev/tcp/127.0.0.1/$ST_STATS; printf "GET /stats;csv HTTP/1.0\\r\\n\\r\\n" >&3; cat <&3'
+  postqueue -c $ST_BACKUP_PF/etc -p    # the backup MX's queue
+  ls $MT_MAIL/Maildir/new              # delivered mail
+Logs: $ST_PRIMARY_LOG (primary), $ST_BACKUP_LOG (backup),
+  $TMX_TMP/haproxy.log, $PD_LOG (policyd), $MT_LOG (milter)
+Configuration: $ST_CONF, $ST_PRIMARY/etc/main.cf, $ST_EX/haproxy.cfg
+Press Enter to stop.
+EOF
 	read -r _
 fi
-[ "$proxied" -ge 2 ]
+[ "$fatals" = 0 ]

@@ -10,7 +10,7 @@ set -u
 cd "$(dirname "$0")/.."
 top=$PWD
 . scripts/deps.sh
-tmx_deps $TMX_BUILD_DEPS $TMX_STACK_DEPS $TMX_FUZZ_DEPS || exit 1
+tmx_deps $TMX_BUILD_DEPS $TMX_STACK_DEPS $TMX_FUZZ_DEPS $TMX_DEB_DEPS || exit 1
 
 out=${TMX_BUILD_ROOT:-$top/build-test}
 fuzz_seconds=${TMX_FUZZ_SECONDS:-30}

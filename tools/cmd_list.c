@@ -25,7 +25,7 @@
 #include "spf_expand.h"
 #include "xalloc.h"
 
-#define CMD_LIST_CONF	"/etc/trustmx/trustmx.conf"
+#define CMD_LIST_CONF	TMX_CONF_FILE	/* from meson: sysconfdir */
 
 /* The expansions resolved for one run; freed when the run ends */
 struct cmd_list_spf {
