@@ -27,14 +27,15 @@ demo_title() {
 
 # demo_ar FILE - an Authentication-Results field, one method a line
 demo_ar() {
-	sed 's/^Authentication-Results: *//; s/; */;\n               /g' "$1"
+	sed -E 's/^Authentication-Results: *//; s/; *([a-z]+=)/;\n               \1/g' "$1"
 }
 
 echo "trustmx demo: HAProxy (PROXY v2) -> postscreen/smtpd -> trustmx-policyd,"
 echo "trustmx-milter; a backup MX; DNS with SPF, DKIM, DMARC. Starting..."
 st_up || { echo "the stack did not start" >&2; exit 1; }
 st_scenario || { echo "the scenario did not complete" >&2; exit 1; }
-sleep 1		# a last health check or two
+echo "Messages done; now three health-check recipes against a scratch Postfix..."
+st_recipes 4 || { echo "the recipes did not run" >&2; exit 1; }
 
 n=0
 for c in $ST_CASES; do
@@ -54,11 +55,26 @@ done
 echo
 echo "== Health checks (HAProxy: check-send-proxy + option smtpchk, every 1s)"
 for b in postscreen smtpd; do
-	printf '   %-10s  server %s, last check %s\n' "$b" \
-		"$(st_ha_status $b)" "$(st_ha_field $b check_status)"
+	printf '   %-10s  server %s, last check %s; %s failed, %s DOWN (the failover)\n' \
+		"$b" "$(st_ha_status $b)" "$(st_ha_field $b check_status)" \
+		"$(st_ha_field $b chkfail)" "$(st_ha_field $b chkdown)"
 done
-echo "   reached postscreen and ended in HELO/QUIT: $(st_checks postscreen)"
-echo "   reached smtpd (587) and ended in HELO/QUIT: $(st_checks submission)"
+echo "   checks that reached postscreen, each ending in HELO and QUIT: $(st_checks postscreen)"
+echo "   checks that reached smtpd (587), each ending in HELO and QUIT: $(st_checks submission)"
+echo
+echo "== Three health-check recipes, 4s each at inter 250ms (a scratch Postfix 3.7)"
+printf '   %-48s %-11s %-9s %5s %7s\n' recipe postscreen smtpd fatal warning
+for r in $ST_RECIPES; do
+	case $r in
+	a) t="A  check check-send-proxy (a TCP check)" ;;
+	b) t="B  + option smtpchk" ;;
+	c) t="C  + option smtpchk, proxy permitted (trustmx)" ;;
+	esac
+	printf '   %-48s %-11s %-9s %5s %7s\n' "$t" \
+		"$(cat "$ST_RES/recipe-$r.postscreen")" "$(cat "$ST_RES/recipe-$r.smtpd")" \
+		"$(cat "$ST_RES/recipe-$r.fatal")" "$(cat "$ST_RES/recipe-$r.warning")"
+	sed 's/^/        /' "$ST_RES/recipe-$r.examples"
+done
 fatals=$(st_problems 'fatal|panic' | wc -l)
 warnings=$(st_problems 'warning|error' | wc -l)
 echo

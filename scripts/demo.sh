@@ -6,7 +6,7 @@
 # hermetic DNS; sends a scripted set of messages and prints what happened.
 #   --keep   leave everything running and print commands to poke at it
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 top=$PWD
 . scripts/deps.sh
 tmx_deps $TMX_BUILD_DEPS $TMX_STACK_DEPS || exit 1

@@ -31,3 +31,6 @@ TMX_STACK_DEPS="postfix haproxy swaks dnsmasq-base iproute2 util-linux
 TMX_FUZZ_DEPS="clang libclang-rt-14-dev valgrind"
 # Debian packaging (scripts/debian-check.sh, dpkg-buildpackage).
 TMX_DEB_DEPS="dpkg-dev debhelper fakeroot build-essential systemd"
+# bench/milter-run: the same stack, plus Debian's own milters to compare with.
+TMX_BENCH_DEPS="postfix dnsmasq-base iproute2 util-linux opendkim-tools
+	publicsuffix opendkim opendmarc"

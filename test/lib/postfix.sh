@@ -156,7 +156,7 @@ tmx_postfix_reload() {
 tmx_postfix_wait() {
 	i=0
 	limit=$((${2:-10} * 10))
-	while ! grep -Eq -- "$1" "$TMX_PF_LOG"; do
+	while ! grep -Eqs -- "$1" "$TMX_PF_LOG"; do
 		i=$((i + 1))
 		if [ $i -ge $limit ]; then
 			echo "postfix log never matched: $1" >&2

@@ -177,9 +177,9 @@ st_stop_all() {
 	return 0
 }
 
-# st_ha_csv - HAProxy's stats as CSV
+# st_ha_csv - HAProxy's stats as CSV (the lab's while st_recipes runs)
 st_ha_csv() {
-	ha_csv "$ST_STATS"
+	ha_csv "${ST_HA_PORT:-$ST_STATS}"
 }
 
 # st_ha_field BACKEND COLUMN - one column of the backend's server mx1
@@ -284,19 +284,25 @@ st_ps_outcome() {
 		"$ST_PRIMARY_LOG" | tail -1 | sed 's/.*: \(.*\) \[.*/\1/'
 }
 
+# st_pd_outcome ADDR - trustmx-policyd's last answer for ADDR at smtpd
+st_pd_outcome() {
+	grep -F "client_address=$1: " "$PD_LOG" | tail -1 | sed 's/.*: //' |
+		awk '{ print $1 }'
+}
+
 # st_scenario - the scripted messages, each recorded in $ST_RES
 st_scenario() {
 	f=$(mt_signed good sender.example s1 'Alice <alice@sender.example>') || return 1
 	st_send good $ST_GOOD $ST_LB:25 alice@sender.example "$f"
-	st_record good "$ST_GOOD -> HAProxy :25 -> postscreen ($(st_ps_outcome $ST_GOOD)) -> smtpd -> milter"
+	st_record good "$ST_GOOD -> HAProxy :25 -> postscreen ($(st_ps_outcome $ST_GOOD)) -> smtpd (policy $(st_pd_outcome $ST_GOOD)) -> milter"
 
 	f=$(mt_msg forged 'Alice <alice@sender.example>')
 	st_send forged $ST_FORGER $ST_LB:25 alice@sender.example "$f"
-	st_record forged "$ST_FORGER -> HAProxy :25 -> postscreen ($(st_ps_outcome $ST_FORGER)) -> smtpd -> milter"
+	st_record forged "$ST_FORGER -> HAProxy :25 -> postscreen ($(st_ps_outcome $ST_FORGER)) -> smtpd (policy $(st_pd_outcome $ST_FORGER)) -> milter"
 
 	f=$(mt_signed dkim-only news.example s2 'News <news@news.example>') || return 1
 	st_send dkim-only $ST_FWD $ST_LB:25 news@news.example "$f"
-	st_record dkim-only "$ST_FWD (a forwarder) -> HAProxy :25 -> postscreen ($(st_ps_outcome $ST_FWD)) -> smtpd -> milter"
+	st_record dkim-only "$ST_FWD (a forwarder) -> HAProxy :25 -> postscreen ($(st_ps_outcome $ST_FWD)) -> smtpd (policy $(st_pd_outcome $ST_FWD)) -> milter"
 
 	st_failover || return 1
 
@@ -304,7 +310,7 @@ st_scenario() {
 	tmx_postfix_wait "DENYLISTED \[$ST_DENIED\]" 5 >/dev/null
 	st_record denied-25 "$ST_DENIED -> HAProxy :25 -> postscreen ($(st_ps_outcome $ST_DENIED))"
 	st_send denied-587 $ST_DENIED $ST_LB:587 x@client.example "$(mt_msg denied-587 x@client.example)"
-	st_record denied-587 "$ST_DENIED -> HAProxy :587 -> smtpd -> trustmx-policyd"
+	st_record denied-587 "$ST_DENIED -> HAProxy :587 -> smtpd (policy $(st_pd_outcome $ST_DENIED))"
 }
 
 # st_failover - the primary is stopped; a sender uses the backup MX, which
@@ -318,7 +324,7 @@ st_failover() {
 		"$(mt_msg failover 'Bob <bob@sender.example>')"
 	tmx_postfix_wait 'to=<user@example.org>.*status=deferred' 20 || return 1
 	ST_DEFERRED=$(grep 'to=<user@example.org>.*status=deferred' "$ST_BACKUP_LOG" |
-		tail -1 | sed 's/.*status=deferred //')
+		tail -1 | sed 's/.*status=deferred (\(.*\))$/\1/')
 	st_use primary
 	postfix -c "$ST_PRIMARY/etc" start >/dev/null 2>&1 || return 1
 	st_ha_wait_up 15 || return 1
@@ -326,7 +332,7 @@ st_failover() {
 	st_use backup
 	tmx_postfix_wait "to=<user@example.org>.*relay=$ST_LB.*status=sent" 20 || return 1
 	st_use primary
-	st_record failover "$ST_GOOD -> backup MX $ST_BACKUP (primary stopped: deferred) -> primary back -> backup -> HAProxy :25 -> postscreen ($(st_ps_outcome $ST_BACKUP)) -> smtpd -> milter"
+	st_record failover "$ST_GOOD -> backup MX $ST_BACKUP (primary stopped: deferred) -> primary back -> backup -> HAProxy :25 -> postscreen ($(st_ps_outcome $ST_BACKUP)) -> smtpd (policy $(st_pd_outcome $ST_BACKUP)) -> milter"
 }
 
 # st_checks WHICH - health checks that reached Postfix and ended with
@@ -343,4 +349,111 @@ st_checks() {
 # both instances
 st_problems() {
 	grep -hE ": ($1): " "$ST_PRIMARY_LOG" "$ST_BACKUP_LOG"
+}
+
+# --- The three health-check recipes, measured -------------------------
+# A scratch Postfix (192.0.2.20) with a postscreen and a PROXY smtpd port
+# per recipe; HAProxy probes each pair for SECONDS, and what Postfix
+# logged meanwhile is counted. A: check-send-proxy alone (a TCP check);
+# B: plus option smtpchk; C: plus the proxy permitted through
+# trustmx-policyd (the recipe of etc/examples/haproxy.cfg).
+ST_LAB=192.0.2.20
+ST_RECIPES="a b c"
+
+# st_lab_init - the scratch instance, every recipe's services
+st_lab_init() {
+	tmx_addr $ST_LAB
+	top=$TMX_TMP
+	TMX_TMP=$top/lab
+	mkdir -p "$TMX_TMP"
+	tmx_postfix_init
+	TMX_TMP=$top
+	ST_SCRATCH=$TMX_PF ST_LAB_LOG=$TMX_PF_LOG
+	tmx_postfix_set "syslog_name = lab" "myhostname = lab.example.org" \
+		"postscreen_upstream_proxy_protocol = haproxy" \
+		"postscreen_access_list = permit_mynetworks" \
+		"postscreen_greet_wait = 2s" || return 1
+	tmx_postfix_service \
+		"dnsblog   unix  -       -       n       -       0       dnsblog" \
+		"tlsproxy  unix  -       -       n       -       0       tlsproxy"
+	n=0
+	for r in $ST_RECIPES; do
+		n=$((n + 1))
+		acl=permit_mynetworks
+		[ $r = c ] && acl=$acl,socketmap:inet:127.0.0.1:10041:postscreen
+		tmx_postfix_service \
+			"$ST_LAB:250$n inet n - n - 1 postscreen" \
+			"  -o syslog_name=lab/$r -o smtpd_service_name=smtpd-$r" \
+			"  -o postscreen_access_list=$acl" \
+			"  -o postscreen_cache_map=btree:\$data_directory/postscreen_cache_$r" \
+			"smtpd-$r pass - - n - - smtpd -o syslog_name=lab/$r" \
+			"$ST_LAB:587$n inet n - n - - smtpd" \
+			"  -o syslog_name=lab/$r -o smtpd_upstream_proxy_protocol=haproxy"
+	done
+	tmx_postfix_start
+}
+
+# st_lab_haproxy RECIPE N - the lab HAProxy's configuration for RECIPE
+st_lab_haproxy() {
+	opt=
+	[ "$1" != a ] && opt="option smtpchk HELO lab.example.org"
+	cat <<-EOF
+		global
+		 	log stdout format raw local0
+		defaults
+		 	mode tcp
+		 	timeout connect 2s
+		 	timeout client 10s
+		 	timeout server 10s
+		frontend stats
+		 	mode http
+		 	bind 127.0.0.1:8405
+		 	stats enable
+		 	stats uri /stats
+		backend postscreen
+		 	$opt
+		 	source $ST_LB
+		 	server mx1 $ST_LAB:250$2 send-proxy-v2 check check-send-proxy inter 250ms
+		backend smtpd
+		 	$opt
+		 	source $ST_LB
+		 	server mx1 $ST_LAB:587$2 send-proxy-v2 check check-send-proxy inter 250ms
+	EOF
+}
+
+# st_recipes [SECONDS] - run each recipe; $ST_RES/recipe-R.* hold the
+# servers' states, Postfix's fatal and warning counts, and an example line
+st_recipes() {
+	st_lab_init || return 1
+	n=0
+	for r in $ST_RECIPES; do
+		n=$((n + 1))
+		st_lab_haproxy $r $n >"$TMX_TMP/haproxy-$r.cfg"
+		mark=$(wc -l <"$ST_LAB_LOG")
+		haproxy -db -f "$TMX_TMP/haproxy-$r.cfg" >"$TMX_TMP/haproxy-$r.log" 2>&1 &
+		pid=$!
+		TMX_PIDS="$TMX_PIDS $pid"
+		sleep "${1:-4}"
+		ST_HA_PORT=8405
+		echo "$(st_ha_status postscreen) $(st_ha_field postscreen check_status)" \
+			>"$ST_RES/recipe-$r.postscreen"
+		echo "$(st_ha_status smtpd) $(st_ha_field smtpd check_status)" \
+			>"$ST_RES/recipe-$r.smtpd"
+		ST_HA_PORT=
+		kill "$pid"
+		wait "$pid" 2>/dev/null
+		sleep 0.3
+		tail -n "+$((mark + 1))" "$ST_LAB_LOG" >"$TMX_TMP/lab-$r.log"
+		grep -Ec ': (fatal|panic): ' "$TMX_TMP/lab-$r.log" >"$ST_RES/recipe-$r.fatal"
+		grep -Ec ': (warning|error): ' "$TMX_TMP/lab-$r.log" >"$ST_RES/recipe-$r.warning"
+		grep -Ec 'disconnect from .* helo=1 quit=1 commands=2' "$TMX_TMP/lab-$r.log" \
+			>"$ST_RES/recipe-$r.checks"
+		grep -E ': (fatal|panic|warning|error): ' "$TMX_TMP/lab-$r.log" |
+			sed -E 's/^.* lab\//lab\//; s/\[[0-9]+\]//; s/pid [0-9]+/pid N/' |
+			sort | uniq -c | sort -rn | head -3 \
+			>"$ST_RES/recipe-$r.examples"
+	done
+	postfix -c "$ST_SCRATCH/etc" stop >/dev/null 2>&1
+	ST_SCRATCH=
+	st_use primary
 }

@@ -120,7 +120,7 @@ mt_milter_stop() {
 mt_wait_log() {
 	i=0
 	limit=$((${2:-10} * 10))
-	while ! grep -Eq -- "$1" "$MT_LOG"; do
+	while ! grep -Eqs -- "$1" "$MT_LOG"; do
 		i=$((i + 1))
 		if [ $i -ge $limit ]; then
 			echo "milter log never matched: $1" >&2

@@ -49,7 +49,7 @@ pd_start() {
 pd_wait() {
 	i=0
 	limit=$((${2:-10} * 10))
-	while ! grep -Eq -- "$1" "$PD_LOG"; do
+	while ! grep -Eqs -- "$1" "$PD_LOG"; do
 		i=$((i + 1))
 		if [ $i -ge $limit ] || ! kill -0 "$PD_PID" 2>/dev/null; then
 			echo "policyd log never matched: $1" >&2
