@@ -301,6 +301,7 @@ bench_usage(void)
 	exit(2);
 }
 
+/* main - load the messages, run the sessions, print the summary */
 int
 main(int argc, char **argv)
 {

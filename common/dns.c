@@ -266,3 +266,16 @@ dns_lookup(const char *name, enum dns_type type, struct dns_answer *ans_r)
 	free(buf);
 	return status;
 }
+
+/* dns_name_equal - see dns.h */
+bool
+dns_name_equal(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la > 0 && a[la - 1] == '.')
+		la--;
+	if (lb > 0 && b[lb - 1] == '.')
+		lb--;
+	return la == lb && strncasecmp(a, b, la) == 0;
+}

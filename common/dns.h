@@ -7,6 +7,7 @@
 #ifndef TMX_DNS_H
 #define TMX_DNS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -58,5 +59,8 @@ const char *dns_type_str(enum dns_type type);
 
 /* dns_name_valid - a name dns_lookup would ask: labels 1-63, total <= 253 */
 int dns_name_valid(const char *name);
+
+/* dns_name_equal - the same DNS name, ignoring case and one trailing dot */
+bool dns_name_equal(const char *a, const char *b);
 
 #endif

@@ -174,19 +174,6 @@ spf_add(struct spf_walk *w, const char *domain, const char *term,
 	return SPF_EXPAND_OK;
 }
 
-/* spf_same_domain - DNS names equal, ignoring case and one trailing dot */
-static bool
-spf_same_domain(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-
-	if (la > 0 && a[la - 1] == '.')
-		la--;
-	if (lb > 0 && b[lb - 1] == '.')
-		lb--;
-	return la == lb && strncasecmp(a, b, la) == 0;
-}
-
 /* spf_parse_number - a cidr length: no leading zero, at most max */
 static int
 spf_parse_number(const char *s, unsigned max, unsigned *out)
@@ -726,7 +713,7 @@ spf_follow(struct spf_walk *w, const char *domain, const char *term,
 	unsigned i;
 
 	for (i = 0; i < w->depth; i++)
-		if (spf_same_domain(w->active[i], target))
+		if (dns_name_equal(w->active[i], target))
 			return spf_fail(w, SPF_EXPAND_PERMERROR, domain, term,
 					"loop: %s is already being expanded",
 					target);

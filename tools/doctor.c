@@ -71,15 +71,3 @@ doctor_worst(const struct doctor *d)
 	return worst;
 }
 
-/* doctor_name_equal - see doctor.h */
-bool
-doctor_name_equal(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-
-	if (la > 0 && a[la - 1] == '.')
-		la--;
-	if (lb > 0 && b[lb - 1] == '.')
-		lb--;
-	return la == lb && strncasecmp(a, b, la) == 0;
-}

@@ -67,8 +67,6 @@ const char *doctor_verdict_name(enum doctor_verdict v);
 /* doctor_worst - the worst verdict of the report */
 enum doctor_verdict doctor_worst(const struct doctor *d);
 
-/* doctor_name_equal - host names equal, ignoring case and a trailing dot */
-bool doctor_name_equal(const char *a, const char *b);
 
 /* The checks (doctor_mx.c, ...), in the order the report lists them. */
 void doctor_mx_check(struct doctor *d);

@@ -10,6 +10,7 @@
 
 #include <opendmarc/dmarc.h>
 
+#include "dns.h"
 #include "doctor.h"
 
 /* doctor_dmarc_internal - target is the domain, a parent or a child of it */
@@ -18,7 +19,7 @@ doctor_dmarc_internal(const char *domain, const char *target)
 {
 	size_t ld = strlen(domain), lt = strlen(target);
 
-	if (doctor_name_equal(domain, target))
+	if (dns_name_equal(domain, target))
 		return true;
 	if (lt > ld && target[lt - ld - 1] == '.' &&
 	    strcasecmp(target + lt - ld, domain) == 0)

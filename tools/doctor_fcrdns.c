@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dns.h"
 #include "doctor.h"
 
 #define DOCTOR_FCRDNS_MAX	8	/* PTR names and addresses looked at */
@@ -74,7 +75,7 @@ doctor_fcrdns_helo(struct doctor *d, const char *subject,
 {
 	struct doctor_finding *f;
 
-	if (confirmed[0] != '\0' && doctor_name_equal(confirmed, d->helo)) {
+	if (confirmed[0] != '\0' && dns_name_equal(confirmed, d->helo)) {
 		doctor_add(d, "helo", DOCTOR_OK, subject,
 		    "HELO %s matches the forward-confirmed PTR", d->helo);
 		return;

@@ -12,6 +12,7 @@
 
 #include <curl/curl.h>
 
+#include "dns.h"
 #include "doctor.h"
 
 #define DOCTOR_MTASTS_MAX	65536	/* RFC 8461 3.3: policies are small */
@@ -135,11 +136,11 @@ doctor_mtasts_match(const char *pattern, const char *host)
 	const char *dot;
 
 	if (strncmp(pattern, "*.", 2) != 0)
-		return doctor_name_equal(pattern, host);
+		return dns_name_equal(pattern, host);
 	/* the wildcard stands for exactly one leftmost label */
 	if ((dot = strchr(host, '.')) == NULL || dot == host)
 		return false;
-	return doctor_name_equal(pattern + 2, dot + 1);
+	return dns_name_equal(pattern + 2, dot + 1);
 }
 
 /* doctor_mtasts_cover - one host against the patterns */
@@ -174,7 +175,7 @@ doctor_mtasts_mx(struct doctor *d, const struct doctor_mtasts_policy *pol)
 		doctor_mtasts_cover(d, pol, d->mx[i].host);
 	for (i = 0; i < d->n_backup; i++) {
 		for (k = 0; k < d->n_mx; k++)
-			if (doctor_name_equal(d->mx[k].host, d->backup_mx[i]))
+			if (dns_name_equal(d->mx[k].host, d->backup_mx[i]))
 				break;
 		if (k == d->n_mx)	/* not an MX yet: will it work when it is? */
 			doctor_mtasts_cover(d, pol, d->backup_mx[i]);

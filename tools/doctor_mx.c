@@ -40,7 +40,7 @@ doctor_mx_store(struct doctor *d, const struct dns_answer *ans)
 			m->host[k - 1] = '\0';
 		m->preference = ans->records[i].preference;
 		for (j = 0; j < d->n_backup; j++)
-			if (doctor_name_equal(m->host, d->backup_mx[j]))
+			if (dns_name_equal(m->host, d->backup_mx[j]))
 				m->backup = true;
 	}
 	d->n_mx = ans->count;
@@ -126,7 +126,7 @@ doctor_mx_find(const struct doctor *d, const char *host)
 	size_t i;
 
 	for (i = 0; i < d->n_mx; i++)
-		if (doctor_name_equal(d->mx[i].host, host))
+		if (dns_name_equal(d->mx[i].host, host))
 			return &d->mx[i];
 	return NULL;
 }
