@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 # policyd-keys.py DIR - the trust lists and lookup keys bench/policyd-run
 # feeds every policy server: DIR/relay.txt (10k prefixes), DIR/deny.txt
-# (1k), and keys "ADDRESS<TAB>deny|relay|other" classified here, apart
-# from trustmx, by a plain prefix-set lookup (deny wins over relay).
+# (1k), and keys "ADDRESS<TAB>deny|relay|other<TAB>1|0" classified here,
+# apart from trustmx, by a plain prefix-set lookup (deny wins over relay;
+# the last column says whether the relay list alone holds the address).
 import ipaddress
 import random
 import sys
@@ -75,13 +76,14 @@ def make_keys(rng, count, v6_share, relay, deny, relay_set, deny_set):
         if addr is None:
             addr = ipaddress.ip_address((0x2000 << 112) | rng.getrandbits(116)) \
                 if v6 else ipaddress.ip_address(rng.randrange(1 << 24, 224 << 24))
+        in_relay = relay_set.contains(addr)
         if deny_set.contains(addr):
             cls = "deny"
-        elif relay_set.contains(addr):
+        elif in_relay:
             cls = "relay"
         else:
             cls = "other"
-        keys.append("%s\t%s\n" % (addr, cls))
+        keys.append("%s\t%s\t%d\n" % (addr, cls, in_relay))
     return keys
 
 

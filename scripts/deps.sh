@@ -34,3 +34,6 @@ TMX_DEB_DEPS="dpkg-dev debhelper fakeroot build-essential systemd"
 # bench/milter-run: the same stack, plus Debian's own milters to compare with.
 TMX_BENCH_DEPS="postfix dnsmasq-base iproute2 util-linux opendkim-tools
 	publicsuffix opendkim opendmarc"
+# bench/policyd-run: Debian's postfwd and postgrey on the same requests.
+TMX_BENCH_POLICYD_DEPS="postfwd postgrey python3 util-linux procps"
+TMX_BENCH_DEPS="$TMX_BENCH_DEPS $TMX_BENCH_POLICYD_DEPS"

@@ -43,10 +43,10 @@ tmx_enter() {
 # tmx_cleanup - stop what tmx_bg started, keep the scratch dir on failure
 tmx_cleanup() {
 	rc=$?
-	for p in $TMX_PIDS; do kill "$p" 2>/dev/null; done
+	for p in $TMX_PIDS; do kill "$p" 2>/dev/null || true; done
 	[ -n "${TMX_CLEANUP_HOOK:-}" ] && $TMX_CLEANUP_HOOK
 	sleep 0.2
-	for p in $TMX_PIDS; do kill -9 "$p" 2>/dev/null; done
+	for p in $TMX_PIDS; do kill -9 "$p" 2>/dev/null || true; done
 	if [ "$rc" = 0 ] || [ "$rc" = 77 ]; then
 		rm -rf "$TMX_TMP"
 	else
