@@ -107,6 +107,13 @@ expect "after accepted shrink" "$(pd_sm 192.0.2.5)" permit
 "$TMX_POLICYD_LOAD" -Q 127.0.0.54:53 &
 silent=$!
 TMX_PIDS="$TMX_PIDS $silent"
+# the reload must meet a server that is there and silent, not a closed
+# port (an instant refusal): wait until it is bound (slow under ASan)
+for _ in $(seq 100); do
+	ss -Hlun 'sport = :53' | grep -q '127\.0\.0\.54:53' && break
+	sleep 0.05
+done
+ss -Hlun 'sport = :53' | grep -q '127\.0\.0\.54:53' || fail "silent resolver not listening"
 echo "nameserver 127.0.0.54" >"$TMX_TMP/resolv.conf"	# the bind-mounted file
 tempfails=$(pd_count "spf:$DOMAIN: temporary error")
 pd_hup || fail "no reload"	# reload, then re-resolve at once: into the silence
