@@ -11,33 +11,11 @@
 #include "trustmx/proxy.h"
 #include "tmx-private.h"
 #include "tmx-test.h"
+#include "tmx-test-sock.h"
 
 #define OK	TMX_PROXY_OK
 #define MORE	TMX_PROXY_INCOMPLETE
 #define BAD	TMX_PROXY_INVALID
-
-/* test_addr - "a.b.c.d:port", "[v6]:port" or "unspec" for a sockaddr */
-static const char *
-test_addr(const struct sockaddr_storage *ss, char *buf, size_t size)
-{
-	char text[INET6_ADDRSTRLEN];
-
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *sin = (const void *)ss;
-
-		inet_ntop(AF_INET, &sin->sin_addr, text, sizeof(text));
-		snprintf(buf, size, "%s:%u", text, ntohs(sin->sin_port));
-	} else if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *sin6 = (const void *)ss;
-
-		inet_ntop(AF_INET6, &sin6->sin6_addr, text, sizeof(text));
-		snprintf(buf, size, "[%s]:%u", text, ntohs(sin6->sin6_port));
-	} else if (ss->ss_family == AF_UNSPEC)
-		snprintf(buf, size, "unspec");
-	else
-		snprintf(buf, size, "family %d", ss->ss_family);
-	return buf;
-}
 
 static const struct v1_row {
 	const char *name;
@@ -261,7 +239,7 @@ test_rows(void)
 		const char *error = "unset";
 		size_t len = strlen(row->line), n = 12345;
 		enum tmx_proxy_status st;
-		char a[80];
+		char a[160];
 
 		/* rows with an embedded NUL */
 		if (strcmp(row->name, "NUL in line") == 0)
@@ -292,8 +270,8 @@ test_rows(void)
 		TMX_CHECKF(hdr.command == TMX_PROXY_CMD_PROXY, "%s", row->name);
 		TMX_CHECKF(hdr.family == row->family, "%s: family %s",
 		    row->name, tmx_proxy_family_name(hdr.family));
-		TMX_CHECK_STR(test_addr(&hdr.src, a, sizeof(a)), row->src);
-		TMX_CHECK_STR(test_addr(&hdr.dst, a, sizeof(a)), row->dst);
+		TMX_CHECK_STR(test_sockaddr_text(&hdr.src, a, sizeof(a)), row->src);
+		TMX_CHECK_STR(test_sockaddr_text(&hdr.dst, a, sizeof(a)), row->dst);
 		TMX_CHECKF(!hdr.crc32c && !hdr.ssl.present &&
 		    hdr.tlvs.ptr == NULL && hdr.alpn.ptr == NULL, "%s",
 		    row->name);

@@ -13,6 +13,7 @@
 #include "trustmx/proxy.h"
 #include "tmx-private.h"
 #include "tmx-test.h"
+#include "tmx-test-sock.h"
 
 #define OK	TMX_PROXY_OK
 #define MORE	TMX_PROXY_INCOMPLETE
@@ -104,33 +105,6 @@ v2_crc(struct v2_buf *h, uint32_t xor)
 	h->b[at + 1] = (uint8_t)(crc >> 16);
 	h->b[at + 2] = (uint8_t)(crc >> 8);
 	h->b[at + 3] = (uint8_t)crc;
-}
-
-/* test_addr - "a.b.c.d:port", "[v6]:port", "unix:path" or "unspec" */
-static const char *
-test_addr(const struct sockaddr_storage *ss, char *buf, size_t size)
-{
-	char text[INET6_ADDRSTRLEN];
-
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *sin = (const void *)ss;
-
-		inet_ntop(AF_INET, &sin->sin_addr, text, sizeof(text));
-		snprintf(buf, size, "%s:%u", text, ntohs(sin->sin_port));
-	} else if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *sin6 = (const void *)ss;
-
-		inet_ntop(AF_INET6, &sin6->sin6_addr, text, sizeof(text));
-		snprintf(buf, size, "[%s]:%u", text, ntohs(sin6->sin6_port));
-	} else if (ss->ss_family == AF_UNIX) {
-		const struct sockaddr_un *sun = (const void *)ss;
-
-		snprintf(buf, size, "unix:%.108s", sun->sun_path);
-	} else if (ss->ss_family == AF_UNSPEC)
-		snprintf(buf, size, "unspec");
-	else
-		snprintf(buf, size, "family %d", ss->ss_family);
-	return buf;
 }
 
 /* One header: the fixed part, an address block, raw TLV bytes. */
@@ -373,9 +347,9 @@ test_rows(void)
 		TMX_CHECKF(hdr.crc32c == (row->crc == 1), "%s: crc32c",
 		    row->name);
 		if (row->src != NULL) {
-			TMX_CHECK_STR(test_addr(&hdr.src, a, sizeof(a)),
+			TMX_CHECK_STR(test_sockaddr_text(&hdr.src, a, sizeof(a)),
 			    row->src);
-			TMX_CHECK_STR(test_addr(&hdr.dst, a, sizeof(a)),
+			TMX_CHECK_STR(test_sockaddr_text(&hdr.dst, a, sizeof(a)),
 			    row->dst);
 		}
 		TMX_CHECKF(hdr.tlvs.len == h.len - 16 - row->addrlen &&
@@ -773,14 +747,14 @@ test_haproxy_capture(void)
 	const struct tmx_proxy_ssl *s = &hdr.ssl;
 	const char *error = NULL;
 	size_t n = 0;
-	char a[80];
+	char a[160];
 
 	TMX_CHECKF(tmx_proxy_parse(haproxy_tls_cert, sizeof(haproxy_tls_cert),
 	    0, &hdr, &n, &error) == OK, "capture: %s", error ? error : "");
 	TMX_CHECK(n == sizeof(haproxy_tls_cert));
 	TMX_CHECK(hdr.version == 2 && hdr.command == TMX_PROXY_CMD_PROXY &&
 	    hdr.family == TMX_PROXY_FAM_TCP4 && hdr.crc32c);
-	TMX_CHECK_STR(test_addr(&hdr.dst, a, sizeof(a)), "127.0.0.1:17003");
+	TMX_CHECK_STR(test_sockaddr_text(&hdr.dst, a, sizeof(a)), "127.0.0.1:17003");
 	TMX_CHECK(hdr.alpn.len == 4 && memcmp(hdr.alpn.ptr, "smtp", 4) == 0);
 	TMX_CHECK(hdr.authority.len == 16 &&
 	    memcmp(hdr.authority.ptr, "mx1.example.test", 16) == 0);

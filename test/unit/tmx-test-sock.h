@@ -81,7 +81,7 @@ test_sockaddr_equal(const struct sockaddr_storage *a,
 	return false;
 }
 
-/* test_sockaddr_text - "addr port" or "unix:path" for messages */
+/* test_sockaddr_text - "a.b.c.d:port", "[v6]:port", "unix:path" or "unspec" */
 static inline const char *
 test_sockaddr_text(const struct sockaddr_storage *ss, char *buf, size_t size)
 {
@@ -94,14 +94,14 @@ test_sockaddr_text(const struct sockaddr_storage *ss, char *buf, size_t size)
 	case AF_INET:
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr,
 		    a, sizeof(a));
-		snprintf(buf, size, "%s %u", a,
+		snprintf(buf, size, "%s:%u", a,
 		    ntohs(((const struct sockaddr_in *)ss)->sin_port));
 		break;
 	case AF_INET6:
 		inet_ntop(AF_INET6,
 		    &((const struct sockaddr_in6 *)ss)->sin6_addr, a,
 		    sizeof(a));
-		snprintf(buf, size, "%s %u", a,
+		snprintf(buf, size, "[%s]:%u", a,
 		    ntohs(((const struct sockaddr_in6 *)ss)->sin6_port));
 		break;
 	case AF_UNIX:
