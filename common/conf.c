@@ -107,6 +107,7 @@ static const struct conf_key conf_keys[] = {
 	{ "dmarc_quarantine", CT_BOOL, "no", 0, 0, P_MILTER, NULL },
 	{ "relay_quarantine", CT_BOOL, "no", 0, 0, P_MILTER, NULL },
 	{ "dns_tempfail", CT_BOOL, "no", 0, 0, P_MILTER, NULL },
+	{ "relay_format", CT_STR, "auto", 0, 0, P_MILTER | P_CLI, NULL },
 	{ "public_suffix_list", CT_STR,
 	  "/usr/share/publicsuffix/public_suffix_list.dat", 0, 0, P_MILTER,
 	  conf_check_path },

@@ -31,13 +31,15 @@ assess_relay(struct spf_layer *spf, struct session *s, struct results *res)
 	struct relay_recovery rec;
 	struct results_spf *r = &res->spf;
 
-	relay_recover(m->settings->lists->set[LIST_RELAY], &peer,
+	relay_recover(m->settings->lists->set[LIST_RELAY],
+		      m->settings->relay_format, &peer,
 		      m->received, m->nreceived, &rec);
 	tmx_addr_format(&rec.last_relay, r->relay, sizeof(r->relay));
 	if (rec.by_mismatch)
 		log_info("%s: relay %s: %s", m->qid, s->client_text, rec.note);
 	if (!rec.usable) {
 		r->source = RESULTS_SPF_RELAY_UNUSABLE;
+		snprintf(r->relay_note, sizeof(r->relay_note), "%s", rec.note);
 		snprintf(r->client, sizeof(r->client), "%s", s->client_text);
 		snprintf(r->helo, sizeof(r->helo), "%s", s->helo ? s->helo : "");
 		log_info("%s: trusted relay %s: no client recovered: %s",
@@ -46,6 +48,7 @@ assess_relay(struct spf_layer *spf, struct session *s, struct results *res)
 	}
 	r->source = RESULTS_SPF_RECOVERED;
 	r->hops = rec.hops;
+	r->layout = received_format_name(rec.format);
 	assess_spf_on(spf, &rec.client, rec.helo, m, r);
 }
 

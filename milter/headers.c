@@ -60,8 +60,8 @@ headers_spf(struct authres *ar, const struct results_spf *spf)
 		authres_method(ar, "spf", "none");
 		snprintf(comment, sizeof(comment),
 			 "mail came through trusted relay %s; no usable "
-			 "Received line to recover the original client",
-			 spf->relay);
+			 "Received line to recover the original client: %s",
+			 spf->relay, spf->relay_note);
 		authres_comment(ar, comment);
 		break;
 	case RESULTS_SPF_RECOVERED:
@@ -69,8 +69,9 @@ headers_spf(struct authres *ar, const struct results_spf *spf)
 			       spf_outcome_name(spf->verdict.result));
 		snprintf(comment, sizeof(comment),
 			 "client %s recovered from the Received line of "
-			 "trusted relay %s%s%s", spf->client, spf->relay,
-			 spf->hops > 1 ? ", multi-hop" : "",
+			 "trusted relay %s%s, read as %s%s", spf->client,
+			 spf->relay, spf->hops > 1 ? ", multi-hop" : "",
+			 spf->layout ? spf->layout : "auto",
 			 spf->verdict.comment[0] ? "; " : "");
 		strncat(comment, spf->verdict.comment,
 			sizeof(comment) - strlen(comment) - 1);

@@ -33,18 +33,17 @@ relay_name_matches(const char *by, const char *name)
 	    (by[n] == '\0' || (by[n] == '.' && by[n + 1] == '\0'));
 }
 
-/* relay_parse_line - parse one Received value; false when unusable */
+/* relay_parse_line - parse one Received value as format; false when unusable */
 static bool
-relay_parse_line(const char *value, struct received_info *info,
-		 const char **why_r)
+relay_parse_line(const char *value, enum received_format format,
+		 struct received_info *info, const char **why_r)
 {
-	if (received_parse(value, strlen(value), info, why_r) < 0)
+	if (received_parse(value, strlen(value), format, info, why_r) < 0)
 		return false;
 	if (!info->has_addr) {
 		*why_r = "no client address in the from part";
 		return false;
 	}
-	tmx_addr_unmap(&info->addr);
 	return true;
 }
 
@@ -64,50 +63,67 @@ relay_note_by(struct relay_recovery *r, const struct received_info *info,
 
 /* relay_unusable - give up with a reason */
 static void
-relay_unusable(struct relay_recovery *r, const char *fmt_reason,
-	       unsigned line)
+relay_unusable(struct relay_recovery *r, const char *reason,
+	       enum received_format format, unsigned line)
 {
 	r->usable = false;
-	snprintf(r->note, sizeof(r->note), "Received line %u: %s", line,
-		 fmt_reason);
+	r->line = line;
+	r->format = format;
+	snprintf(r->note, sizeof(r->note), "Received line %u (read as %s): %s",
+		 line, received_format_name(format), reason);
+}
+
+/* relay_take - the client line i names becomes the recovered one */
+static void
+relay_take(struct relay_recovery *r, const struct received_info *info,
+	   size_t i)
+{
+	r->hops++;
+	r->client = info->addr;
+	memcpy(r->helo, info->helo, sizeof(r->helo));
+	memcpy(r->rdns, info->rdns, sizeof(r->rdns));
+	r->format = info->format;
+	r->line = (unsigned)i + 1;
+	r->usable = true;
 }
 
 /* relay_recover - see relay.h */
 void
-relay_recover(const struct tmx_cidrset *relays, const struct relay_peer *peer,
+relay_recover(const struct tmx_cidrset *relays,
+	      const struct relay_format *formats, const struct relay_peer *peer,
 	      char *const *received, size_t nreceived,
 	      struct relay_recovery *r)
 {
 	struct received_info info;
 	const char *helo = peer->helo, *rdns = peer->rdns, *why;
 	char prev_helo[RECEIVED_NAME_MAX], prev_rdns[RECEIVED_NAME_MAX];
+	enum received_format format;
 	size_t i = 0;
 
 	memset(r, 0, sizeof(*r));
 	r->last_relay = peer->addr;
 	/* An MTA that shows milters its own Received line: skip that line */
-	if (nreceived > 0 && relay_parse_line(received[0], &info, &why) &&
+	if (nreceived > 0 &&
+	    relay_parse_line(received[0], RECEIVED_AUTO, &info, &why) &&
 	    relay_same_addr(&info.addr, &peer->addr)) {
 		r->skipped = 1;
 		i = 1;
 	}
 	for (; i < nreceived; i++) {
-		if (!relay_parse_line(received[i], &info, &why)) {
-			relay_unusable(r, why, (unsigned)i + 1);
+		format = relay_format_for(formats, &r->last_relay);
+		if (!relay_parse_line(received[i], format, &info, &why)) {
+			relay_unusable(r, why, format, (unsigned)i + 1);
 			return;
 		}
 		if (!relay_name_matches(info.by, helo) &&
 		    !relay_name_matches(info.by, rdns))
 			relay_note_by(r, &info, helo, rdns);
-		r->hops++;
-		r->client = info.addr;
-		memcpy(r->helo, info.helo, sizeof(r->helo));
-		r->usable = true;
+		relay_take(r, &info, i);
 		if (!tmx_cidrset_lookup(relays, &info.addr, NULL))
 			return;
 		if (r->hops >= RELAY_MAX_HOPS) {
 			relay_unusable(r, "too many trusted relays in a row",
-				       (unsigned)i + 1);
+				       format, (unsigned)i + 1);
 			return;
 		}
 		/* The client is itself a trusted relay: read its line next */
@@ -120,5 +136,6 @@ relay_recover(const struct tmx_cidrset *relays, const struct relay_peer *peer,
 	}
 	if (!r->usable)
 		relay_unusable(r, "no Received line written by the relay",
+			       relay_format_for(formats, &r->last_relay),
 			       (unsigned)i + 1);
 }

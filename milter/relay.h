@@ -14,6 +14,7 @@
 #include <trustmx/cidrset.h>
 
 #include "received.h"
+#include "relay_format.h"
 
 #define RELAY_MAX_HOPS 8
 
@@ -26,8 +27,11 @@ struct relay_peer {
 
 struct relay_recovery {
 	bool usable;			/* a client was recovered */
-	struct tmx_addr client;		/* the original client */
-	char helo[RECEIVED_NAME_MAX];	/* the HELO it gave the relay */
+	struct tmx_addr client;		/* the original client (observed) */
+	char helo[RECEIVED_NAME_MAX];	/* the HELO it gave the relay (claimed) */
+	char rdns[RECEIVED_NAME_MAX];	/* the relay's reverse name for it */
+	enum received_format format;	/* the layout its line was read as */
+	unsigned line;			/* that line, 1 = topmost the milter saw */
 	struct tmx_addr last_relay;	/* the trusted relay it connected to */
 	unsigned hops;			/* trusted relays walked (>= 1) */
 	unsigned skipped;		/* lines skipped as our own MTA's */
@@ -37,10 +41,12 @@ struct relay_recovery {
 
 /*
  * relay_recover - walk the Received values (topmost first, as the milter
- * saw them) starting from peer. relays is relay_networks. Fills *r; never
- * fails: r->usable says whether a client was found.
+ * saw them) starting from peer. relays is relay_networks; formats says
+ * how each relay's lines are read (NULL: auto). Fills *r; never fails:
+ * r->usable says whether a client was found, r->note why not.
  */
 void relay_recover(const struct tmx_cidrset *relays,
+		   const struct relay_format *formats,
 		   const struct relay_peer *peer,
 		   char *const *received, size_t nreceived,
 		   struct relay_recovery *r);

@@ -32,6 +32,8 @@ struct results_spf {
 	char client[TMX_ADDR_STRLEN];	/* the client judged */
 	char relay[TMX_ADDR_STRLEN];	/* the relay that handed it over */
 	unsigned hops;			/* trusted relays walked through */
+	const char *layout;		/* static: the relay line's family */
+	char relay_note[320];		/* why no client was recovered */
 	char mail_from[RESULTS_NAME_MAX];	/* envelope sender, "" for <> */
 	char helo[RESULTS_NAME_MAX];	/* HELO judged */
 };

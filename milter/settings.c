@@ -65,9 +65,24 @@ settings_list_warn(void *ctx, const char *message)
 static void
 settings_free(struct settings *s)
 {
+	relay_format_free(s->relay_format);
 	lists_free(s->lists);
 	conf_free(s->conf);
 	free(s);
+}
+
+/* settings_relay_format - relay_format, with file:line on error */
+static int
+settings_relay_format(struct settings *s, char *err, size_t errlen)
+{
+	char why[256];
+
+	if (relay_format_parse(conf_str(s->conf, "relay_format"),
+			       &s->relay_format, why, sizeof(why)) == 0)
+		return 0;
+	snprintf(err, errlen, "%s: %s", conf_where(s->conf, "relay_format"),
+		 why);
+	return -1;
 }
 
 /* settings_load - see settings.h */
@@ -92,6 +107,10 @@ settings_load(const char *path, char *err, size_t errlen)
 	if (s->lists == NULL) {
 		conf_free(s->conf);
 		free(s);
+		return NULL;
+	}
+	if (settings_relay_format(s, err, errlen) < 0) {
+		settings_free(s);
 		return NULL;
 	}
 	s->refs = 1;

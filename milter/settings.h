@@ -12,12 +12,14 @@
 
 #include "conf.h"
 #include "lists.h"
+#include "relay_format.h"
 #include "verdict.h"
 
 struct settings {
 	unsigned refs;			/* under the settings lock */
 	struct conf *conf;
 	struct lists *lists;
+	struct relay_format *relay_format;	/* how each relay's lines read */
 	const char *authserv_id;	/* owned by conf */
 	struct verdict_policy policy;
 	unsigned long generation;	/* 1 for the first load */

@@ -11,6 +11,7 @@ cd "$(dirname "$0")/.."
 top=$PWD
 . scripts/deps.sh
 tmx_deps $TMX_BUILD_DEPS $TMX_STACK_DEPS $TMX_FUZZ_DEPS $TMX_DEB_DEPS || exit 1
+bash scripts/relay-mtas.sh || [ $? = 77 ] || exit 1	# Exim, OpenSMTPD: unpacked, not installed
 
 out=${TMX_BUILD_ROOT:-$top/build-test}
 fuzz_seconds=${TMX_FUZZ_SECONDS:-30}

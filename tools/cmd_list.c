@@ -140,8 +140,8 @@ cmd_list_spf_free(struct cmd_list_spf *ctx)
 	free(ctx->domains);
 }
 
-/* cmd_list_load - the configuration and every list it defines */
-static struct lists *
+/* cmd_list_load - see commands.h */
+struct lists *
 cmd_list_load(const char *path, struct conf **conf_r)
 {
 	struct cmd_list_spf spf = { 0 };

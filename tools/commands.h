@@ -12,5 +12,15 @@ int cmd_list(int argc, char **argv);		/* list show NAME | list export OUT */
 int cmd_spf_expand(int argc, char **argv);	/* spf expand DOMAIN */
 int cmd_spf_check(int argc, char **argv);	/* spf check --ip --helo --from */
 int cmd_doctor(int argc, char **argv);		/* doctor DOMAIN [options] */
+int cmd_relay(int argc, char **argv);		/* relay check < message */
+
+struct conf;
+struct lists;
+
+/*
+ * cmd_list_load - trustmx.conf and every list it defines (spf: resolved
+ * now, else the daemons' saved copy); NULL after saying why on stderr
+ */
+struct lists *cmd_list_load(const char *path, struct conf **conf_r);
 
 #endif

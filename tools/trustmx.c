@@ -24,6 +24,7 @@ static const struct trustmx_cmd trustmx_cmds[] = {
 	{ "spf", "expand", cmd_spf_expand },
 	{ "spf", "check", cmd_spf_check },
 	{ "doctor", NULL, cmd_doctor },
+	{ "relay", NULL, cmd_relay },
 };
 
 /* trustmx_usage - the command summary, to fp */
@@ -46,6 +47,8 @@ trustmx_usage(FILE *fp)
 	    "  spf check --ip IP [--helo NAME] [--from ADDR] [--json]\n"
 	    "                                     evaluate SPF as the milter does\n"
 	    "  doctor DOMAIN [options]            check a mail domain's live DNS\n"
+	    "  relay check [-c FILE] < MESSAGE    how the milter reads its Received\n"
+	    "                                     lines: observed, claimed, client\n"
 	    "\n"
 	    "\"trustmx COMMAND --help\" describes one command; see trustmx(1).\n",
 	    fp);

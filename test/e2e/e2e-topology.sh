@@ -67,7 +67,7 @@ ar dkim-only "$A" 'spf=fail .*smtp\.mailfrom="?news@news\.example' \
 
 verdict failover '^delivered$'
 ar failover "$A" \
-	'spf=pass \(client 203\.0\.113\.9 recovered from the Received line of trusted relay 198\.51\.100\.25' \
+	'spf=pass \(client 203\.0\.113\.9 recovered from the Received line of trusted relay 198\.51\.100\.25, read as postfix' \
 	'smtp\.mailfrom="?bob@sender\.example' \
 	'dmarc=pass \(p=reject pct=100; aligned SPF\) header\.from=sender\.example'
 path failover 'postscreen \(ALLOWLISTED\) -> smtpd \(policy OK\)'

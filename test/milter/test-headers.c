@@ -22,6 +22,7 @@ test_spf(struct results *r, enum results_spf_source src, enum spf_outcome o,
 	snprintf(r->spf.helo, sizeof(r->spf.helo), "mail.sender.example");
 	snprintf(r->spf.client, sizeof(r->spf.client), "203.0.113.9");
 	snprintf(r->spf.relay, sizeof(r->spf.relay), "192.0.2.25");
+	r->spf.layout = "postfix";
 	r->dmarc.result = "none";
 	snprintf(r->dmarc.comment, sizeof(r->dmarc.comment), "no DMARC record");
 }
@@ -54,7 +55,7 @@ main(void)
 	snprintf(r.dmarc.comment, sizeof(r.dmarc.comment), "aligned DKIM");
 	TMX_CHECK_STR(headers_authres(&r, "mx.test.example", buf, sizeof(buf)),
 	    "mx.test.example;\n\tspf=pass (client 203.0.113.9 recovered from "
-	    "the Received line of trusted relay 192.0.2.25) "
+	    "the Received line of trusted relay 192.0.2.25, read as postfix) "
 	    "smtp.helo=mail.sender.example;\n\tdkim=pass header.d=sender.example"
 	    " header.s=s1;\n\tdkim=fail (body hash did not verify) "
 	    "header.d=other.example header.s=s2;\n\tdmarc=pass (p=reject "

@@ -1,7 +1,8 @@
 /*
  * test-relay.c - relay recovery on the Received chains a backup MX leaves:
  * one hop, two trusted hops, our own MTA's line shown to the milter, a
- * forged line below the relay's, missing and unparsable lines.
+ * forged line below the relay's, missing and unparsable lines, hostile
+ * HELOs, and relay_format pinning each relay's layout (parsing included).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@ struct relay_case {
 	const char *client, *helo, *last_relay;
 	unsigned hops, skipped;
 	bool by_mismatch;
+	const char *format;	/* relay_format; NULL: auto */
 };
 
 static const struct relay_case cases[] = {
@@ -28,7 +30,7 @@ static const struct relay_case cases[] = {
 	  true, "203.0.113.9", "mail.sender.example", RELAY_A, 1, 0, false },
 	{ "our own line shown first, then the relay's",
 	  { "from backup.relay.example (backup.relay.example [" RELAY_A "]) "
-	    "by mx.test.example (Exim)",
+	    "by mx.test.example (Postfix)",
 	    "from s.example (s.example [203.0.113.10]) by backup.relay.example" },
 	  true, "203.0.113.10", "s.example", RELAY_A, 1, 1, false },
 	{ "two trusted hops",
@@ -53,6 +55,58 @@ static const struct relay_case cases[] = {
 	{ "trusted hop with nothing below it",
 	  { "from inner.relay.example ([" RELAY_B "]) by backup.relay.example" },
 	  false, NULL, NULL, RELAY_B, 1, 0, false },
+	{ "hostile HELO literal through Postfix: the observed address wins",
+	  { "from [192.0.2.10] (unknown [203.0.113.66]) by "
+	    "backup.relay.example (Postfix) with ESMTP id 1" },
+	  true, "203.0.113.66", "[192.0.2.10]", RELAY_A, 1, 0, false },
+	{ "hostile HELO literal through Sendmail",
+	  { "from [192.0.2.10] (host.example [198.51.100.80]) by "
+	    "backup.relay.example (8.17.1/8.17.1) with ESMTP id x" },
+	  true, "198.51.100.80", "[192.0.2.10]", RELAY_A, 1, 0, false },
+	{ "hostile IPv6 HELO literal through Postfix",
+	  { "from [IPv6:2001:db8::25] (unknown [IPv6:2001:db8::26]) by "
+	    "backup.relay.example (Postfix)" },
+	  true, "2001:db8::26", "[IPv6:2001:db8::25]", RELAY_A, 1, 0, false },
+	{ "a comment smuggled in by an unsanitised HELO: refused",
+	  { "from x (y [192.0.2.10]) (unknown [203.0.113.66]) by "
+	    "backup.relay.example" },
+	  false, NULL, NULL, RELAY_A, 0, 0, false },
+	{ "a by clause smuggled in: refused",
+	  { "from x (y [192.0.2.10]) by backup.relay.example (unknown "
+	    "[203.0.113.66]) by backup.relay.example" },
+	  false, NULL, NULL, RELAY_A, 0, 0, false },
+	{ "Exim relay, auto",
+	  { "from [203.0.113.66] (port=4242 helo=[192.0.2.10]) by "
+	    "backup.relay.example with esmtp (Exim 4.96) id 1" },
+	  true, "203.0.113.66", "[192.0.2.10]", RELAY_A, 1, 0, false },
+	{ "pinned to postfix, an Exim line is refused",
+	  { "from [203.0.113.66] (port=4242 helo=[192.0.2.10]) by "
+	    "backup.relay.example with esmtp (Exim 4.96) id 1" },
+	  false, NULL, NULL, RELAY_A, 0, 0, false, "postfix" },
+	{ "pinned per relay: the outer relay exim, the inner qmail",
+	  { "from inner.relay.example ([" RELAY_B "]:1234 helo=in.example) "
+	    "by backup.relay.example with esmtp (Exim 4.96) id 1",
+	    "from unknown (HELO [192.0.2.10]) (203.0.113.66) by "
+	    "in.example with SMTP" },
+	  true, "203.0.113.66", "[192.0.2.10]", RELAY_B, 2, 0, false,
+	  "exim:" RELAY_A "/32 qmail:" RELAY_B "/32" },
+	{ "pinned exim reads a bare address line that auto refuses",
+	  { "from [203.0.113.5] by backup.relay.example with esmtp "
+	    "(Exim 4.96)" },
+	  true, "203.0.113.5", "", RELAY_A, 1, 0, false, "exim" },
+	{ "auto with the product name: a bare address line",
+	  { "from [203.0.113.5] by backup.relay.example with esmtp "
+	    "(Exim 4.96)" },
+	  true, "203.0.113.5", "", RELAY_A, 1, 0, false },
+	{ "auto without the product name: a bare address is refused",
+	  { "from [203.0.113.5] by backup.relay.example with esmtp" },
+	  false, NULL, NULL, RELAY_A, 0, 0, false },
+};
+
+/* relay_format values that must not load */
+static const char *bad_formats[] = {
+	"postfixx", "postfix exim", "exim:192.0.2.1/24", "exim:nonsense",
+	"qmail:[2001:db8::]/129", "exim:", ":192.0.2.0/24",
 };
 
 /* test_set - relay_networks for the cases */
@@ -83,9 +137,16 @@ main(void)
 		char buf[TMX_ADDR_STRLEN];
 		size_t n = 0;
 
+		struct relay_format *rf = NULL;
+		char err[256];
+
 		while (n < 4 && t->lines[n] != NULL)
 			n++;
-		relay_recover(set, &peer, (char *const *)t->lines, n, &r);
+		if (t->format != NULL)
+			TMX_CHECKF(relay_format_parse(t->format, &rf, err,
+				   sizeof(err)) == 0, "%s: %s", t->name, err);
+		relay_recover(set, rf, &peer, (char *const *)t->lines, n, &r);
+		relay_format_free(rf);
 		TMX_CHECKF(r.usable == t->usable, "%s", t->name);
 		TMX_CHECKF(r.hops == t->hops, "%s: hops %u", t->name, r.hops);
 		TMX_CHECKF(r.skipped == t->skipped, "%s", t->name);
@@ -99,6 +160,14 @@ main(void)
 		TMX_CHECK_STR(tmx_addr_format(&r.client, buf, sizeof(buf)),
 			      t->client);
 		TMX_CHECK_STR(r.helo, t->helo);
+	}
+	for (size_t i = 0; i < sizeof(bad_formats) / sizeof(bad_formats[0]); i++) {
+		struct relay_format *rf = NULL;
+		char err[256] = "";
+
+		TMX_CHECKF(relay_format_parse(bad_formats[i], &rf, err,
+			   sizeof(err)) < 0 && err[0] != '\0', "%s",
+			   bad_formats[i]);
 	}
 	tmx_cidrset_free(set);
 	return TMX_TEST_END();
