@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "fromhdr.h"
-#include "../unit/tmx-test.h"
+#include "tmx-test.h"
 
 struct from_case {
 	const char *value;

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "relay.h"
-#include "../unit/tmx-test.h"
+#include "tmx-test.h"
 
 #define RELAY_A "192.0.2.25"		/* the backup MX connecting to us */
 #define RELAY_B "198.51.100.30"		/* a second trusted relay behind it */

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "headers.h"
-#include "../unit/tmx-test.h"
+#include "tmx-test.h"
 
 /* test_spf - a results struct with an SPF verdict */
 static void

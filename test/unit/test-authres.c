@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "authres.h"
-#include "../unit/tmx-test.h"
+#include "tmx-test.h"
 
 int
 main(void)

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "verdict.h"
-#include "../unit/tmx-test.h"
+#include "tmx-test.h"
 
 struct verdict_case {
 	const char *name;

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "received.h"
-#include "../unit/tmx-test.h"
+#include "tmx-test.h"
 
 #define ENTRY_MAX 4096
 #define FAMILIES_MAX 32
