@@ -24,6 +24,7 @@
 
 #include <trustmx/version.h>
 
+#include "daemon.h"
 #include "dmarc.h"
 #include "log.h"
 #include "progname.h"
@@ -98,34 +99,16 @@ main_socket_path(const char *listen)
 static const struct passwd *
 main_lookup_user(const struct settings *s)
 {
-	const char *user = conf_str(s->conf, "user");
-	const struct passwd *pw;
+	const char *user = conf_str(s->conf, "user"), *why;
+	struct passwd *pw;
 
-	if (user[0] == '\0') {
-		if (geteuid() == 0)
-			log_warnx("running as root: set \"user\" in %s",
-				  main_conf_path);
-		return NULL;
-	}
-	pw = getpwnam(user);
-	if (pw == NULL)
-		fatalx("user %s: no such user", user);
+	if (daemon_user(user, &pw, &why) < 0)
+		fatalx("%s: user %s: %s", conf_where(s->conf, "user"), user,
+		       why);
+	if (pw == NULL && geteuid() == 0)
+		log_warnx("running as root: set \"user\" in %s",
+			  main_conf_path);
 	return pw;
-}
-
-/* main_drop_privileges - become the configured user, for good */
-static void
-main_drop_privileges(const struct passwd *pw)
-{
-	if (pw == NULL || geteuid() != 0)
-		return;
-	if (setgroups(0, NULL) < 0 || initgroups(pw->pw_name, pw->pw_gid) < 0)
-		fatal("initgroups %s", pw->pw_name);
-	if (setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0)
-		fatal("cannot become %s", pw->pw_name);
-	if (setuid(0) == 0)
-		fatalx("privileges could be regained after dropping them");
-	log_info("running as user %s", pw->pw_name);
 }
 
 /* main_open_socket - the listening socket, owned and moded as configured */
@@ -238,13 +221,14 @@ main_milter(void)
 	if (milter_register(MAIN_NAME, &engines) < 0)
 		fatalx("smfi_register failed");
 	main_open_socket(s, pw);
-	main_drop_privileges(pw);
+	daemon_drop_privileges(pw);
 	smfi_settimeout((int)conf_time(s->conf, "milter_timeout"));
 	settings_install(s);
 	if (pthread_create(&tid, NULL, main_reload_thread, NULL) != 0)
 		fatalx("cannot start the reload thread");
 	log_info("%s %s listening on %s", MAIN_NAME, TMX_VERSION_STRING,
 		 conf_str(s->conf, "milter_listen"));
+	daemon_ready("listening");
 	if (smfi_main() != MI_SUCCESS)
 		fatalx("libmilter stopped with an error");
 	log_info("stopped");
@@ -307,6 +291,7 @@ main_stop(pid_t child)
 {
 	int status;
 
+	daemon_stopping();
 	kill(child, SIGTERM);
 	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
 		;
@@ -367,31 +352,6 @@ main_supervise(void)
 	}
 }
 
-/* main_daemonize - detach from the terminal */
-static void
-main_daemonize(void)
-{
-	pid_t pid = fork();
-	int fd;
-
-	if (pid < 0)
-		fatal("fork");
-	if (pid > 0)
-		_exit(0);
-	if (setsid() < 0)
-		fatal("setsid");
-	if (chdir("/") < 0)
-		fatal("chdir /");
-	fd = open("/dev/null", O_RDWR);
-	if (fd >= 0) {
-		dup2(fd, 0);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		if (fd > 2)
-			close(fd);
-	}
-}
-
 /* main_start_logging - syslog_name and syslog_facility from the file */
 static void
 main_start_logging(bool foreground)
@@ -439,6 +399,6 @@ main(int argc, char **argv)
 	log_init(MAIN_NAME, 1, NULL);
 	main_start_logging(foreground);
 	if (!foreground)
-		main_daemonize();
+		daemon_detach();
 	main_supervise();
 }

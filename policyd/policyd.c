@@ -14,6 +14,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "daemon.h"
 #include "log.h"
 #include "progname.h"
 #include "policyd.h"
@@ -75,25 +76,24 @@ policyd_open(const struct pd_settings *s)
 	return l;
 }
 
-/* policyd_drop - as root with "user" set: become that user */
+/* policyd_drop - as root with "user" set: own the sockets, become that user */
 static void
 policyd_drop(const struct pd_settings *s, struct listener *l, size_t n)
 {
 	struct passwd *pw;
+	const char *why;
 	size_t i;
 
-	if (geteuid() != 0 || *s->user == '\0')
+	if (geteuid() != 0)
 		return;
-	if ((pw = getpwnam(s->user)) == NULL)
-		fatalx("user %s: no such user", s->user);
+	if (daemon_user(s->user, &pw, &why) < 0)
+		fatalx("user %s: %s", s->user, why);
+	if (pw == NULL)
+		return;
 	for (i = 0; i < n; i++)
 		if (listener_chown(&l[i], pw->pw_uid, pw->pw_gid) < 0)
 			fatal("chown %s", l[i].spec.path);
-	if (initgroups(pw->pw_name, pw->pw_gid) < 0 ||
-	    setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0)
-		fatal("dropping privileges to %s", s->user);
-	if (setuid(0) == 0)
-		fatalx("could drop privileges to %s but regain root", s->user);
+	daemon_drop_privileges(pw);
 }
 
 /* policyd_signals - block the signals the loop reads through a signalfd */
@@ -114,23 +114,6 @@ policyd_signals(void)
 	if ((fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
 		fatal("signalfd");
 	return fd;
-}
-
-/* policyd_daemonize - detach from the terminal unless -f */
-static void
-policyd_daemonize(void)
-{
-	int fd;
-
-	if (daemon(0, 1) < 0)
-		fatal("daemon");
-	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
-		dup2(fd, STDIN_FILENO);
-		dup2(fd, STDOUT_FILENO);
-		dup2(fd, STDERR_FILENO);
-		if (fd > STDERR_FILENO)
-			close(fd);
-	}
 }
 
 /* policyd_load - the configuration and first lists, or exit naming why */
@@ -177,7 +160,7 @@ policyd_run(const char *path, int foreground)
 	policyd_drop(&config->settings, listeners, n);
 	/* errors so far went to the terminal; from here on, to syslog */
 	if (!foreground) {
-		policyd_daemonize();
+		daemon_detach();
 		log_init(conf_str(config->conf, "syslog_name"), 0,
 			 conf_str(config->conf, "syslog_facility"));
 	}
@@ -189,7 +172,9 @@ policyd_run(const char *path, int foreground)
 	if (refresh_run(r, handoff[1], err, sizeof(err)) < 0)
 		fatalx("%s", err);
 	log_info("started, lists generation %u", gen->serial);
+	daemon_ready("answering");
 	loop_run(listeners, n, gen, r, handoff[0], sigfd);
+	daemon_stopping();
 	joined = refresh_stop(r);
 	for (i = 0; i < n; i++)
 		listener_close(&listeners[i]);
