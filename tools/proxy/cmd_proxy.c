@@ -26,7 +26,9 @@
 
 #include "cmd_proxy.h"
 
-uint8_t proxy_buf[TMX_PROXY_V2_MAX];
+/* Room for the largest v2 header, so no header is ever cut short */
+static uint8_t decode_buf[TMX_PROXY_V2_MAX];
+
 
 /* Family names as the command line and the JSON spell them. */
 static const struct {
@@ -274,15 +276,15 @@ proxy_json_end(struct json_out *j)
 
 /* ---- decode ---- */
 
-/* proxy_read_all - stdin into proxy_buf, up to its size; -1 on error */
+/* proxy_read_all - stdin into decode_buf, up to its size; -1 on error */
 static ssize_t
 proxy_read_all(int fd)
 {
 	size_t len = 0;
 	ssize_t n;
 
-	while (len < sizeof(proxy_buf)) {
-		n = read(fd, proxy_buf + len, sizeof(proxy_buf) - len);
+	while (len < sizeof(decode_buf)) {
+		n = read(fd, decode_buf + len, sizeof(decode_buf) - len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -334,7 +336,7 @@ proxy_decode(int argc, char **argv)
 		return PROXY_EXIT_FAIL;
 	}
 	memset(&hdr, 0, sizeof(hdr));
-	status = tmx_proxy_parse(proxy_buf, (size_t)len, flags, &hdr, &n,
+	status = tmx_proxy_parse(decode_buf, (size_t)len, flags, &hdr, &n,
 	    &error);
 	json_init(&j, stdout);
 	json_object_begin(&j);

@@ -1,7 +1,7 @@
 /*
  * cmd_proxy.h - what the three "trustmx proxy" subcommands share: exit
- * codes, argument parsing helpers, the JSON form of a header, and the
- * buffer a header is read into. Private to tools/.
+ * codes, argument parsing helpers, the JSON form of a header. Private to
+ * tools/proxy/; each subcommand owns the buffer its header goes into.
  */
 #ifndef TRUSTMX_CMD_PROXY_H
 #define TRUSTMX_CMD_PROXY_H
@@ -22,9 +22,6 @@
 
 #define PROXY_TLV_MAX		64	/* TLV options on one command line */
 #define PROXY_TIMEOUT_DEFAULT	10000	/* ms to wait for a header */
-
-/* Room for the largest v2 header, so no header is ever cut short. */
-extern uint8_t proxy_buf[TMX_PROXY_V2_MAX];
 
 /* proxy_family_lookup - a family by name (case-insensitive); 0 or -1 */
 int proxy_family_lookup(const char *name, enum tmx_proxy_family *family_r);

@@ -25,6 +25,9 @@
 
 #include "cmd_proxy.h"
 
+/* Room for the largest v2 header, so no header is ever cut short */
+static uint8_t accept_buf[TMX_PROXY_V2_MAX];
+
 /* What "proxy accept" was asked to do. */
 struct proxy_accept_req {
 	const char *listen;
@@ -182,11 +185,11 @@ proxy_accept_report(const struct proxy_accept_conn *c, unsigned flags)
 		json_kv_string(&j, "status",
 		    tmx_proxy_read_status_name(c->status));
 	/*
-	 * tmx_proxy_read left the header at the start of proxy_buf (zeroed
+	 * tmx_proxy_read left the header at the start of accept_buf (zeroed
 	 * before the read); parsing it again yields its length.
 	 */
 	if (c->read && c->status == TMX_PROXY_READ_OK &&
-	    tmx_proxy_parse(proxy_buf, sizeof(proxy_buf), flags, &again,
+	    tmx_proxy_parse(accept_buf, sizeof(accept_buf), flags, &again,
 	    &consumed, NULL) == TMX_PROXY_OK)
 		proxy_json_header(&j, &c->hdr, consumed);
 	json_kv_string(&j, "outcome", tmx_trust_outcome_name(c->outcome));
@@ -218,10 +221,10 @@ proxy_accept_judge(const struct tmx_trust_policy *policy, int fd,
 	    NULL, &c->res);
 	if (c->outcome == TMX_TRUST_REFUSE_UNTRUSTED)
 		return;
-	memset(proxy_buf, 0, sizeof(proxy_buf));
+	memset(accept_buf, 0, sizeof(accept_buf));
 	c->read = true;
 	c->status = tmx_proxy_read(fd, (int)req->timeout, req->flags,
-	    proxy_buf, sizeof(proxy_buf), &c->hdr, &c->read_reason);
+	    accept_buf, sizeof(accept_buf), &c->hdr, &c->read_reason);
 	if (c->status != TMX_PROXY_READ_INVALID)
 		c->read_reason = NULL;
 	c->outcome = tmx_trust_judge(policy, peer, local, c->status, &c->hdr,

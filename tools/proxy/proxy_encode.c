@@ -25,6 +25,9 @@
 
 #include "cmd_proxy.h"
 
+/* Room for the largest v2 header, so no header is ever cut short */
+static uint8_t encode_buf[TMX_PROXY_V2_MAX];
+
 /* One TLV from the command line; SSL gathers its sub-TLVs separately. */
 struct proxy_tlv_opt {
 	uint8_t type;
@@ -440,7 +443,7 @@ proxy_encode_ssl_tlv(const struct proxy_encode_req *req,
 	tmx_proxy_v2_ssl_end(w);
 }
 
-/* proxy_encode_v2 - the whole v2 header into proxy_buf; length or -1 */
+/* proxy_encode_v2 - the whole v2 header into encode_buf; length or -1 */
 static ssize_t
 proxy_encode_v2(const struct proxy_encode_req *req,
 		const struct sockaddr *src, const struct sockaddr *dst)
@@ -448,7 +451,7 @@ proxy_encode_v2(const struct proxy_encode_req *req,
 	struct tmx_proxy_v2_writer w;
 	size_t i, len = 0;
 
-	if (tmx_proxy_v2_begin(&w, proxy_buf, sizeof(proxy_buf),
+	if (tmx_proxy_v2_begin(&w, encode_buf, sizeof(encode_buf),
 	    req->command, req->family, src, dst) < 0)
 		return -1;
 	for (i = 0; i < req->ntlvs; i++) {
@@ -503,8 +506,8 @@ proxy_encode_run(struct proxy_encode_req *req)
 		pdst = (const struct sockaddr *)&dst;
 	}
 	if (req->version == 1) {
-		if (tmx_proxy_encode_v1(req->family, psrc, pdst, proxy_buf,
-		    sizeof(proxy_buf), &n) < 0)
+		if (tmx_proxy_encode_v1(req->family, psrc, pdst, encode_buf,
+		    sizeof(encode_buf), &n) < 0)
 			len = -1;
 		else
 			len = (ssize_t)n;
@@ -515,7 +518,7 @@ proxy_encode_run(struct proxy_encode_req *req)
 		    "encoded (TLVs too long for 65535 bytes?)\n");
 		return PROXY_EXIT_FAIL;
 	}
-	if (proxy_write_all(STDOUT_FILENO, proxy_buf, (size_t)len) < 0) {
+	if (proxy_write_all(STDOUT_FILENO, encode_buf, (size_t)len) < 0) {
 		fprintf(stderr, "trustmx proxy encode: write: %s\n",
 		    strerror(errno));
 		return PROXY_EXIT_FAIL;
