@@ -16,6 +16,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <trustmx/addr.h>
+
 #include "conf.h"
 #include "log.h"
 #include "xalloc.h"
@@ -62,6 +64,7 @@ static conf_check_fn conf_check_user;
 static conf_check_fn conf_check_action;
 static conf_check_fn conf_check_milter_socket;
 static conf_check_fn conf_check_word;
+static conf_check_fn conf_check_addresses;
 
 /* Every key of every program; trustmx.conf(5) documents each row. */
 static const struct conf_key conf_keys[] = {
@@ -71,6 +74,8 @@ static const struct conf_key conf_keys[] = {
 	{ "deny_networks", CT_LIST, "", 0, 0, P_ALL, NULL },
 	{ "policy_clients", CT_LIST, "127.0.0.0/8 [::1]/128", 0, 0, P_ALL,
 	  NULL },
+	{ "dns_servers", CT_STR, "", 0, 0, P_ALL, conf_check_addresses },
+	{ "dns_timeout", CT_TIME, "5s", 1, CONF_MINUTE, P_ALL, NULL },
 	{ "spf_cache_dir", CT_STR, "/var/lib/trustmx", 0, 0, P_ALL,
 	  conf_check_path },
 	{ "syslog_facility", CT_STR, "mail", 0, 0, P_ALL,
@@ -78,6 +83,12 @@ static const struct conf_key conf_keys[] = {
 	{ "syslog_name", CT_STR, NULL, 0, 0, P_ALL, conf_check_word },
 	{ "user", CT_STR, "", 0, 0, P_POLICYD | P_MILTER, conf_check_user },
 	{ "socket_mode", CT_MODE, "0660", 0, 07777, P_POLICYD | P_MILTER,
+	  NULL },
+	{ "spf_refresh_min", CT_TIME, "5m", 10, CONF_DAY, P_POLICYD | P_MILTER,
+	  NULL },
+	{ "spf_refresh_max", CT_TIME, "1d", CONF_MINUTE, 30 * CONF_DAY,
+	  P_POLICYD | P_MILTER, NULL },
+	{ "spf_shrink_limit", CT_INT, "50", 0, 100, P_POLICYD | P_MILTER,
 	  NULL },
 
 	/* trustmx-policyd */
@@ -92,10 +103,6 @@ static const struct conf_key conf_keys[] = {
 	  conf_check_action },
 	{ "client_timeout", CT_TIME, "300s", 1, CONF_DAY, P_POLICYD, NULL },
 	{ "proxy_timeout", CT_TIME, "5s", 1, CONF_HOUR, P_POLICYD, NULL },
-	{ "spf_refresh_min", CT_TIME, "5m", 10, CONF_DAY, P_POLICYD, NULL },
-	{ "spf_refresh_max", CT_TIME, "1d", CONF_MINUTE, 30 * CONF_DAY,
-	  P_POLICYD, NULL },
-	{ "spf_shrink_limit", CT_INT, "50", 0, 100, P_POLICYD, NULL },
 	{ "max_clients", CT_INT, "1024", 1, 65536, P_POLICYD, NULL },
 
 	/* trustmx-milter */
@@ -400,6 +407,23 @@ conf_check_word(const char *value, const char **reason_r)
 			return -1;
 		}
 	return 0;
+}
+
+/* conf_check_addresses - IPv4/IPv6 addresses, by commas or spaces */
+static int
+conf_check_addresses(const char *value, const char **reason_r)
+{
+	char **words = conf_words(value);
+	struct tmx_addr a;
+	int rc = 0;
+
+	for (size_t i = 0; words[i] != NULL && rc == 0; i++)
+		if (tmx_addr_parse(words[i], &a) < 0) {
+			*reason_r = "not an IP address";
+			rc = -1;
+		}
+	conf_words_free(words);
+	return rc;
 }
 
 /* conf_check_user - empty, or something that can be a login name */

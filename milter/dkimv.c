@@ -10,7 +10,7 @@
 
 #include <opendkim/dkim.h>
 
-#include "dkimdns.h"
+#include "dns_dkim.h"
 #include "dkimv.h"
 #include "xalloc.h"
 
@@ -37,7 +37,7 @@ dkimv_lib_new(char *err, size_t errlen)
 		free(l);
 		return NULL;
 	}
-	dkimdns_install(l->lib);
+	dns_dkim_install(l->lib);
 	if (dkim_options(l->lib, DKIM_OP_SETOPT, DKIM_OPTS_FLAGS, &flags,
 			 sizeof(flags)) != DKIM_STAT_OK) {
 		snprintf(err, errlen, "libopendkim: cannot set flags");

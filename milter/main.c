@@ -2,8 +2,8 @@
  * main.c - trustmx-milter: options, configuration check (-n), privilege
  * drop and reloads. libmilter's own signal thread stops the milter on
  * SIGHUP, so a small supervisor process owns the signals: on SIGHUP it
- * validates the new configuration and passes the reload to the milter
- * process as SIGUSR1, which a thread of ours sigwaits for.
+ * checks that the new file loads and passes the reload to the milter
+ * process as SIGUSR1, which our refresh thread (refresh.c) sigwaits for.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +29,7 @@
 #include "log.h"
 #include "progname.h"
 #include "milter.h"
+#include "refresh.h"
 #include "settings.h"
 
 #define MAIN_NAME "trustmx-milter"
@@ -44,14 +45,14 @@ main_usage(void)
 	exit(2);
 }
 
-/* main_load - the settings, or fatal with the reason (startup only) */
+/* main_load - the settings through spf, or fatal with the reason (startup) */
 static struct settings *
-main_load(void)
+main_load(struct spf_source *spf)
 {
 	struct settings *s;
 	char err[1024];
 
-	s = settings_load(main_conf_path, err, sizeof(err));
+	s = settings_load(main_conf_path, spf, err, sizeof(err));
 	if (s == NULL)
 		fatalx("%s", err);
 	return s;
@@ -61,11 +62,14 @@ main_load(void)
 static int
 main_check(void)
 {
+	struct spf_source *spf = spf_source_new(NULL, SPF_SOURCE_QUIET);
 	struct settings *s;
 	const char *psl;
 	char err[1024];
 
-	s = settings_load(main_conf_path, err, sizeof(err));
+	/* spf: sources resolve (or come from the cache); nothing is saved */
+	s = settings_load(main_conf_path, spf, err, sizeof(err));
+	spf_source_free(spf);
 	if (s == NULL) {
 		fprintf(stderr, "%s: %s\n", MAIN_NAME, err);
 		return 1;
@@ -151,63 +155,16 @@ main_engines(const struct settings *s, struct milter_engines *e)
 		fatalx("DMARC: %s", err);
 }
 
-/* main_restart_keys - what a reload cannot change; say so when it differs */
-static void
-main_restart_keys(const struct settings *old, const struct settings *new)
-{
-	static const char *const keys[] = {
-		"milter_listen", "user", "socket_mode", "public_suffix_list",
-		"milter_timeout", "syslog_name", "syslog_facility",
-	};
-
-	if (old == NULL)
-		return;
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (strcmp(conf_str(old->conf, keys[i]),
-			   conf_str(new->conf, keys[i])) != 0)
-			log_warnx("%s changed: it takes effect at the next "
-				  "restart", keys[i]);
-}
-
-/* main_reload_thread - SIGUSR1 from the supervisor: swap in new settings */
-static void *
-main_reload_thread(void *arg)
-{
-	sigset_t set;
-	int sig;
-	char err[1024];
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
-	for (;;) {
-		struct settings *s, *old;
-
-		if (sigwait(&set, &sig) != 0)
-			continue;
-		s = settings_load(main_conf_path, err, sizeof(err));
-		if (s == NULL) {
-			log_warnx("reload failed, keeping the running "
-				  "configuration: %s", err);
-			continue;
-		}
-		old = settings_acquire();
-		main_restart_keys(old, s);
-		settings_release(old);
-		settings_install(s);
-		log_info("configuration reloaded from %s", main_conf_path);
-	}
-	return NULL;
-}
-
 /* main_milter - the milter process: never returns */
 static void __attribute__((noreturn))
 main_milter(void)
 {
 	struct settings *s;
+	struct spf_source *spf;
 	const struct passwd *pw;
 	struct milter_engines engines;
-	pthread_t tid;
 	sigset_t set;
+	char err[256];
 
 	/* SIGHUP/TERM/INT stay blocked for libmilter's thread; USR1 is ours */
 	sigemptyset(&set);
@@ -215,7 +172,9 @@ main_milter(void)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	setpgid(0, 0);
-	s = main_load();
+	/* the refresh thread's from its start: each spf: domain once, here */
+	spf = spf_source_new(NULL, SPF_SOURCE_SAVE);
+	s = main_load(spf);
 	pw = main_lookup_user(s);
 	main_engines(s, &engines);
 	if (milter_register(MAIN_NAME, &engines) < 0)
@@ -224,8 +183,8 @@ main_milter(void)
 	daemon_drop_privileges(pw);
 	smfi_settimeout((int)conf_time(s->conf, "milter_timeout"));
 	settings_install(s);
-	if (pthread_create(&tid, NULL, main_reload_thread, NULL) != 0)
-		fatalx("cannot start the reload thread");
+	if (refresh_start(main_conf_path, spf, err, sizeof(err)) < 0)
+		fatalx("cannot start the refresh thread: %s", err);
 	log_info("%s %s listening on %s", MAIN_NAME, TMX_VERSION_STRING,
 		 conf_str(s->conf, "milter_listen"));
 	daemon_ready("listening");
@@ -254,14 +213,17 @@ main_spawn(void)
 	return pid;
 }
 
-/* main_validate - SIGHUP: is the new configuration good enough to load */
+/*
+ * main_validate - SIGHUP: does the new file load (lists too, but no DNS:
+ * the milter process expands the spf: sources when it reloads)
+ */
 static bool
 main_validate(void)
 {
 	struct settings *s;
 	char err[1024];
 
-	s = settings_load(main_conf_path, err, sizeof(err));
+	s = settings_load(main_conf_path, NULL, err, sizeof(err));
 	if (s == NULL) {
 		log_warnx("not reloading: %s", err);
 		return false;
@@ -352,12 +314,19 @@ main_supervise(void)
 	}
 }
 
-/* main_start_logging - syslog_name and syslog_facility from the file */
+/*
+ * main_start_logging - syslog_name and syslog_facility from the file,
+ * checked whole but without DNS, so that a bad file or list stops the
+ * start here, on the terminal (the milter process expands spf: sources)
+ */
 static void
 main_start_logging(bool foreground)
 {
-	struct settings *s = main_load();
+	struct settings *s;
+	char err[1024];
 
+	if ((s = settings_load(main_conf_path, NULL, err, sizeof(err))) == NULL)
+		fatalx("%s", err);
 	log_init(conf_str(s->conf, "syslog_name"), foreground,
 		 conf_str(s->conf, "syslog_facility"));
 	settings_release(s);

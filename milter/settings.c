@@ -1,57 +1,41 @@
 /*
- * settings.c - loading, swapping and reference counting the milter's
- * configuration snapshots. The lock guards only the pointer and the
- * counts; a snapshot itself is read-only once built.
+ * settings.c - loading, rebuilding, swapping and reference counting the
+ * milter's configuration snapshots. The lock guards only the pointer and
+ * the counts; a snapshot itself is read-only once built.
  */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf_dns.h"
 #include "log.h"
 #include "settings.h"
-#include "spf_expand.h"
 #include "xalloc.h"
+
+/* What one load read: the file and what is parsed from it, never the lists */
+struct settings_file {
+	unsigned refs;		/* under the settings lock */
+	struct conf *conf;
+	struct relay_format *relay_format;	/* how relays' lines read */
+};
 
 static pthread_mutex_t settings_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct settings *settings_current;
 static unsigned long settings_generation;
 
-/* The spf: expansions made during one load, freed when it is done */
-struct settings_spf {
-	const char *cache_dir;
-	struct spf_expansion *exp;
-	size_t count;
-};
-
-/* settings_spf_warn - spf_expand's remarks, logged */
-static void
-settings_spf_warn(void *ctx, const char *message)
+/* settings_spf_load - an spf: source at a load: expanded once if due */
+static const struct spf_expansion *
+settings_spf_load(void *ctx, const char *domain)
 {
-	log_info("spf: %s", message);
+	return spf_source_load(ctx, domain);
 }
 
-/* settings_spf_source - an spf: source: look it up, else the saved copy */
+/* settings_spf_get - an spf: source at a rebuild: what the store holds */
 static const struct spf_expansion *
-settings_spf_source(void *vctx, const char *domain)
+settings_spf_get(void *ctx, const char *domain)
 {
-	struct settings_spf *ctx = vctx;
-	struct spf_expansion exp;
-	char err[256];
-
-	memset(&exp, 0, sizeof(exp));
-	if (spf_expand(domain, &exp, settings_spf_warn, NULL, err,
-		       sizeof(err)) != SPF_EXPAND_OK) {
-		log_warnx("spf:%s: %s; trying the saved expansion", domain,
-			  err);
-		if (spf_cache_load(ctx->cache_dir, domain, &exp, err,
-				   sizeof(err)) < 0)
-			return NULL;
-	}
-	ctx->exp = xreallocarray(ctx->exp, ctx->count + 1,
-				 sizeof(*ctx->exp));
-	ctx->exp[ctx->count] = exp;
-	return &ctx->exp[ctx->count++];
+	return spf_source_get(ctx, domain);
 }
 
 /* settings_list_warn - lists_build's remarks, logged */
@@ -61,55 +45,76 @@ settings_list_warn(void *ctx, const char *message)
 	log_warnx("%s", message);
 }
 
+/* settings_file_free - release what a load read */
+static void
+settings_file_free(struct settings_file *file)
+{
+	relay_format_free(file->relay_format);
+	conf_free(file->conf);
+	free(file);
+}
+
+/* settings_file_load - read path and its relay_format; one reference */
+static struct settings_file *
+settings_file_load(const char *path, char *err, size_t errlen)
+{
+	struct settings_file *file = xcalloc(1, sizeof(*file));
+	char why[256];
+
+	file->refs = 1;
+	file->conf = conf_load(path, err, errlen);
+	if (file->conf == NULL) {
+		free(file);
+		return NULL;
+	}
+	conf_set_program(file->conf, "trustmx-milter");
+	if (conf_dns_apply(file->conf, err, errlen) < 0) {
+		settings_file_free(file);
+		return NULL;
+	}
+	if (relay_format_parse(conf_str(file->conf, "relay_format"),
+			       &file->relay_format, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "%s: %s",
+			 conf_where(file->conf, "relay_format"), why);
+		settings_file_free(file);
+		return NULL;
+	}
+	return file;
+}
+
 /* settings_free - release a snapshot nobody references */
 static void
 settings_free(struct settings *s)
 {
-	relay_format_free(s->relay_format);
+	unsigned left;
+
 	lists_free(s->lists);
-	conf_free(s->conf);
+	pthread_mutex_lock(&settings_lock);
+	left = --s->file->refs;
+	pthread_mutex_unlock(&settings_lock);
+	if (left == 0)
+		settings_file_free(s->file);
 	free(s);
 }
 
-/* settings_relay_format - relay_format, with file:line on error */
-static int
-settings_relay_format(struct settings *s, char *err, size_t errlen)
-{
-	char why[256];
-
-	if (relay_format_parse(conf_str(s->conf, "relay_format"),
-			       &s->relay_format, why, sizeof(why)) == 0)
-		return 0;
-	snprintf(err, errlen, "%s: %s", conf_where(s->conf, "relay_format"),
-		 why);
-	return -1;
-}
-
-/* settings_load - see settings.h */
-struct settings *
-settings_load(const char *path, char *err, size_t errlen)
+/*
+ * settings_build - a snapshot of file (it takes the caller's reference)
+ * with lists whose spf: sources come from lookup; NULL with err (and the
+ * reference dropped)
+ */
+static struct settings *
+settings_build(struct settings_file *file, lists_spf_fn *lookup,
+	       struct spf_source *spf, lists_warn_fn *warn, char *err,
+	       size_t errlen)
 {
 	struct settings *s = xcalloc(1, sizeof(*s));
-	struct settings_spf spf = { NULL, NULL, 0 };
 
-	s->conf = conf_load(path, err, errlen);
-	if (s->conf == NULL) {
-		free(s);
-		return NULL;
-	}
-	conf_set_program(s->conf, "trustmx-milter");
-	spf.cache_dir = conf_str(s->conf, "spf_cache_dir");
-	s->lists = lists_build(s->conf, settings_spf_source, &spf,
-			       settings_list_warn, NULL, err, errlen);
-	for (size_t i = 0; i < spf.count; i++)
-		spf_expansion_free(&spf.exp[i]);
-	free(spf.exp);
+	s->file = file;
+	s->conf = file->conf;
+	s->relay_format = file->relay_format;
+	s->lists = lists_build(file->conf, lookup, spf, warn, NULL, err,
+			       errlen);
 	if (s->lists == NULL) {
-		conf_free(s->conf);
-		free(s);
-		return NULL;
-	}
-	if (settings_relay_format(s, err, errlen) < 0) {
 		settings_free(s);
 		return NULL;
 	}
@@ -120,6 +125,51 @@ settings_load(const char *path, char *err, size_t errlen)
 	s->policy.relay_quarantine = conf_bool(s->conf, "relay_quarantine");
 	s->policy.dns_tempfail = conf_bool(s->conf, "dns_tempfail");
 	return s;
+}
+
+/* settings_spf_policy - see settings.h */
+void
+settings_spf_policy(const struct conf *conf, struct spf_source *spf)
+{
+	struct spf_source_policy policy;
+
+	policy.cache_dir = conf_str(conf, "spf_cache_dir");
+	policy.refresh_min = conf_time(conf, "spf_refresh_min");
+	policy.refresh_max = conf_time(conf, "spf_refresh_max");
+	policy.shrink_limit = conf_int(conf, "spf_shrink_limit");
+	spf_source_configure(spf, &policy);
+}
+
+/* settings_load - see settings.h */
+struct settings *
+settings_load(const char *path, struct spf_source *spf, char *err,
+	      size_t errlen)
+{
+	struct settings_file *file = settings_file_load(path, err, errlen);
+	struct settings *s;
+
+	if (file == NULL)
+		return NULL;
+	if (spf == NULL)
+		return settings_build(file, NULL, NULL, NULL, err, errlen);
+	settings_spf_policy(file->conf, spf);
+	s = settings_build(file, settings_spf_load, spf, settings_list_warn,
+			   err, errlen);
+	if (s != NULL)
+		spf_source_retain(spf, s->lists->spf_domains, s->lists->nspf);
+	return s;
+}
+
+/* settings_rebuild - see settings.h */
+struct settings *
+settings_rebuild(struct settings *cur, struct spf_source *spf, char *err,
+		 size_t errlen)
+{
+	pthread_mutex_lock(&settings_lock);
+	cur->file->refs++;
+	pthread_mutex_unlock(&settings_lock);
+	return settings_build(cur->file, settings_spf_get, spf,
+			      settings_list_warn, err, errlen);
 }
 
 /* settings_install - see settings.h */

@@ -1,8 +1,9 @@
 /*
  * settings.h - trustmx-milter's configuration snapshot: trustmx.conf plus
- * the trust lists built from it. Reloads build a new snapshot and swap a
- * pointer; each message holds a reference to the snapshot it started
- * with, so a reload never changes the rules under a message in flight.
+ * the trust lists built from it. Reloads and spf: refreshes build a new
+ * snapshot and swap a pointer; each message holds a reference to the
+ * snapshot it started with, so neither changes the rules under a message
+ * in flight.
  */
 #ifndef TMX_SETTINGS_H
 #define TMX_SETTINGS_H
@@ -13,23 +14,42 @@
 #include "conf.h"
 #include "lists.h"
 #include "relay_format.h"
+#include "spf_source.h"
 #include "verdict.h"
+
+/* What one load read from the file; shared by the snapshots built from it */
+struct settings_file;
 
 struct settings {
 	unsigned refs;			/* under the settings lock */
-	struct conf *conf;
+	struct settings_file *file;	/* one reference */
+	const struct conf *conf;	/* owned by file */
 	struct lists *lists;
-	struct relay_format *relay_format;	/* how each relay's lines read */
+	const struct relay_format *relay_format;	/* owned by file */
 	const char *authserv_id;	/* owned by conf */
 	struct verdict_policy policy;
 	unsigned long generation;	/* 1 for the first load */
 };
 
 /*
- * settings_load - read path and build the lists (spf: sources are
- * expanded now, or come from spf_cache_dir); NULL with a reason in err.
+ * settings_load - read path and build the lists, each spf: domain through
+ * spf (expanded once if due, else its last good or saved copy; spf takes
+ * the file's spf_* keys). spf NULL: the spf: sources stay empty and no DNS
+ * is asked (a quick check that the file loads). NULL with a reason in err.
  */
-struct settings *settings_load(const char *path, char *err, size_t errlen);
+struct settings *settings_load(const char *path, struct spf_source *spf,
+			       char *err, size_t errlen);
+
+/*
+ * settings_rebuild - a snapshot with cur's file and lists built anew from
+ * spf's current expansions (no DNS); NULL with a reason in err.
+ */
+struct settings *settings_rebuild(struct settings *cur,
+				  struct spf_source *spf,
+				  char *err, size_t errlen);
+
+/* settings_spf_policy - point spf at conf's spf_cache_dir and spf_* keys */
+void settings_spf_policy(const struct conf *conf, struct spf_source *spf);
 
 /* settings_install - make s current (takes the caller's reference) */
 void settings_install(struct settings *s);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/un.h>
 
+#include "conf_dns.h"
 #include "log.h"
 #include "policyd.h"
 #include "xalloc.h"
@@ -159,7 +160,8 @@ settings_load(const char *path, char *err, size_t errlen)
 	config->conf = conf;
 	config->path = xstrdup(path);
 	atomic_init(&config->refs, 1);
-	if (settings_fill(conf, &config->settings, err, errlen) < 0) {
+	if (conf_dns_apply(conf, err, errlen) < 0 ||
+	    settings_fill(conf, &config->settings, err, errlen) < 0) {
 		settings_unref(config);
 		return NULL;
 	}

@@ -1,15 +1,18 @@
 #!/bin/bash
 # demo-stack.sh - the demo, run by demo.sh inside its own network namespace:
-# the README's topology (test/lib/stack.sh, configured from etc/examples/)
+# the README's topology (test/stack/topology.sh, configured from etc/examples/)
 # carries a scripted set of messages, then a report. Not called directly.
 #   --keep   leave everything running and print commands to poke at it
 set -u
-. "$TMX_SRCDIR/test/lib/netns.sh"
+. "$TMX_SRCDIR/test/stack/netns.sh"
 tmx_enter "$@"
-. "$TMX_SRCDIR/test/lib/postfix.sh"
-. "$TMX_SRCDIR/test/policyd/policyd-lib.sh"
-. "$TMX_SRCDIR/test/milter/milter-lib.sh"
-. "$TMX_SRCDIR/test/lib/stack.sh"
+. "$TMX_SRCDIR/test/stack/assert.sh"
+. "$TMX_SRCDIR/test/stack/dns.sh"
+. "$TMX_SRCDIR/test/stack/postfix.sh"
+. "$TMX_SRCDIR/test/stack/haproxy.sh"
+. "$TMX_SRCDIR/test/stack/policyd.sh"
+. "$TMX_SRCDIR/test/stack/milter.sh"
+. "$TMX_SRCDIR/test/stack/topology.sh"
 keep=${1:-}
 start=$(date +%s)
 

@@ -23,7 +23,7 @@ tmx_deps() {
 # Build: compiler, meson, and the libraries the daemons link.
 TMX_BUILD_DEPS="gcc libc6-dev meson ninja-build pkg-config libmilter-dev
 	libcurl4-openssl-dev libssl-dev
-	libspf2-dev libopendmarc-dev libopendkim-dev publicsuffix
+	libspf2-dev libopendmarc-dev libopendkim-dev libunbound-dev publicsuffix
 	libsystemd-dev"
 # Real-stack tests and the demo: the actual peers, started by the tests.
 TMX_STACK_DEPS="postfix haproxy swaks dnsmasq-base iproute2 util-linux

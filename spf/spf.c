@@ -1,7 +1,7 @@
 /*
  * spf.c - SPF evaluation for trustmx-milter and "trustmx spf check": one
- * libspf2 server (our DNS layer over its cache and resolver) shared by all
- * threads; the client is unmapped, loopback gets no free pass, and what
+ * libspf2 server (our screening layer over dns/, the shared resolver and
+ * cache that honours TTLs) shared by all threads; the client is unmapped, loopback gets no free pass, and what
  * libspf2 reports is mapped onto RFC 7208 results and a Received-SPF field.
  */
 #include <ctype.h>
@@ -14,18 +14,15 @@
 #include <arpa/nameser.h>
 #include <netdb.h>
 #include <spf2/spf.h>
-#include <spf2/spf_dns_cache.h>
-#include <spf2/spf_dns_resolv.h>
 
+#include "dns_spf2.h"
 #include "spf.h"
 #include "spf_dns.h"
-
-#define SPF_VOID_LIMIT_DEFAULT	2
-#define SPF_CACHE_BITS		10
+#include "spf_limits.h"
 
 struct spf_layer {
 	SPF_server_t *server;
-	SPF_dns_server_t *dns;		/* our layer; owns cache and resolv */
+	SPF_dns_server_t *dns;		/* our screening layer; owns dns/'s */
 	char receiver[256];
 	unsigned void_limit;
 	bool loopback_pass;
@@ -57,7 +54,7 @@ struct spf_layer *
 spf_layer_new(const struct spf_layer_config *config, char *err, size_t errlen)
 {
 	struct spf_layer *layer = calloc(1, sizeof(*layer));
-	SPF_dns_server_t *resolv, *txt = NULL, *cache = NULL;
+	SPF_dns_server_t *below;
 
 	if (layer == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -68,28 +65,19 @@ spf_layer_new(const struct spf_layer_config *config, char *err, size_t errlen)
 	SPF_info_handler = NULL;
 	SPF_debug_handler = NULL;
 	layer->void_limit = config->void_limit != 0 ? config->void_limit :
-	    SPF_VOID_LIMIT_DEFAULT;
+	    SPF_LIMIT_VOID;
 	layer->loopback_pass = config->loopback_pass;
 	if (config->receiver != NULL)
 		snprintf(layer->receiver, sizeof(layer->receiver), "%s",
 		    config->receiver);
 	else if (gethostname(layer->receiver, sizeof(layer->receiver) - 1) < 0)
 		snprintf(layer->receiver, sizeof(layer->receiver), "localhost");
-	/* ours -> cache -> TXT from raw bytes -> libspf2's resolver */
-	resolv = SPF_dns_resolv_new(NULL, NULL, config->debug);
-	if (resolv != NULL)
-		txt = spf_dns_txt_new(resolv, config->debug);
-	if (txt != NULL)
-		cache = SPF_dns_cache_new(txt, NULL, config->debug,
-		    SPF_CACHE_BITS);
-	layer->dns = cache != NULL ? spf_dns_new(cache, config->debug) : NULL;
+	/* our screening -> dns/ (one cache for SPF, DKIM and DMARC) */
+	below = dns_spf2_new(config->debug);
+	layer->dns = below != NULL ? spf_dns_new(below, config->debug) : NULL;
 	if (layer->dns == NULL) {
-		if (cache != NULL)
-			SPF_dns_free(cache);
-		else if (txt != NULL)
-			SPF_dns_free(txt);
-		else if (resolv != NULL)
-			SPF_dns_free(resolv);
+		if (below != NULL)
+			SPF_dns_free(below);
 		free(layer);
 		snprintf(err, errlen, "cannot create the libspf2 DNS layers");
 		return NULL;

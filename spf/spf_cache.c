@@ -18,15 +18,13 @@
 #include <unistd.h>
 
 #include "spf_expand.h"
+#include "spf_limits.h"
 
 #define SPF_CACHE_MAGIC "trustmx-spf-cache"
 #define SPF_CACHE_VERSION 1
 #define SPF_CACHE_KEY_MAX 254		/* "=" + hex of up to 126 bytes, or a name */
 #define SPF_CACHE_HEX_MAX 126
-#define SPF_CACHE_PREFIXES_MAX 65536
-#define SPF_CACHE_FILE_MAX (SPF_CACHE_PREFIXES_MAX * 64 + 1024)
-#define SPF_CACHE_LOOKUPS_MAX 10	/* RFC 7208 limits, as spf_expand keeps */
-#define SPF_CACHE_VOID_MAX 2
+#define SPF_CACHE_FILE_MAX (SPF_LIMIT_PREFIXES * 64 + 1024)
 #define SPF_CACHE_FUTURE_SLACK 86400	/* resolved_at later than now + this is corrupt */
 
 struct spf_cache_buf {
@@ -182,9 +180,9 @@ spf_cache_render(const char *key, const struct spf_expansion *exp,
 	char text[INET6_ADDRSTRLEN + 8];
 	size_t i;
 
-	if (exp->count > SPF_CACHE_PREFIXES_MAX || exp->ttl == 0 ||
-	    exp->lookups > SPF_CACHE_LOOKUPS_MAX ||
-	    exp->void_lookups > SPF_CACHE_VOID_MAX || exp->resolved_at <= 0)
+	if (exp->count > SPF_LIMIT_PREFIXES || exp->ttl == 0 ||
+	    exp->lookups > SPF_LIMIT_DNS_TERMS ||
+	    exp->void_lookups > SPF_LIMIT_VOID || exp->resolved_at <= 0)
 		return spf_cache_err(err, errlen, "expansion out of bounds");
 	b->alloc = 4096;
 	if ((b->data = malloc(b->alloc)) == NULL)
@@ -376,9 +374,9 @@ spf_cache_parse_header(char *line, const char *key, struct spf_expansion *exp,
 	if (spf_cache_number(field[3], (uint64_t)time(NULL) +
 			     SPF_CACHE_FUTURE_SLACK, &v[0]) < 0 || v[0] == 0 ||
 	    spf_cache_number(field[4], UINT32_MAX, &v[1]) < 0 || v[1] == 0 ||
-	    spf_cache_number(field[5], SPF_CACHE_LOOKUPS_MAX, &v[2]) < 0 ||
-	    spf_cache_number(field[6], SPF_CACHE_VOID_MAX, &v[3]) < 0 ||
-	    spf_cache_number(field[7], SPF_CACHE_PREFIXES_MAX, &v[4]) < 0)
+	    spf_cache_number(field[5], SPF_LIMIT_DNS_TERMS, &v[2]) < 0 ||
+	    spf_cache_number(field[6], SPF_LIMIT_VOID, &v[3]) < 0 ||
+	    spf_cache_number(field[7], SPF_LIMIT_PREFIXES, &v[4]) < 0)
 		return -1;
 	exp->resolved_at = (time_t)v[0];
 	exp->ttl = (uint32_t)v[1];

@@ -14,6 +14,9 @@
 #include "spf_dns.h"
 #include "spf_record.h"
 
+#define SPF_DNS_TOO_MANY_TERMS \
+	"more than " SPF_LIMIT_STR(SPF_LIMIT_DNS_TERMS) " DNS-querying terms"
+
 /* The evaluation this thread is running; NULL outside spf_check. */
 static __thread struct spf_dns_state *spf_dns_current;
 
@@ -99,7 +102,7 @@ spf_dns_note_targets(struct spf_dns_state *st, const SPF_dns_rr_t *rr)
 		const char *t = rr->rr_type == ns_t_mx ? rr->rr[i]->mx :
 		    rr->rr[i]->ptr;
 
-		if (st->nsecondary >= SPF_DNS_SECONDARY_MAX)
+		if (st->nsecondary >= SPF_LIMIT_MX_PTR)
 			return;
 		snprintf(st->secondary[st->nsecondary++],
 		    sizeof(st->secondary[0]), "%s", t);
@@ -160,31 +163,19 @@ spf_dns_mark_targets(SPF_dns_rr_t *rr, const char *any)
 /*
  * spf_dns_screen_txt - TXT looked up through us is exp= text (records go
  * through spf_dns_get_spf). RFC 7208 6.2: exactly one record with a valid
- * explain-string, else no explanation. libspf2 turns a bare space into
- * '%', so spaces are handed to it as the macro "%_".
+ * explain-string, else no explanation; libspf2 gets it rewritten.
  */
 static SPF_dns_rr_t *
 spf_dns_screen_txt(SPF_dns_server_t *self, SPF_dns_rr_t *rr)
 {
-	char text[1024], *dst;
-	const char *why, *src;
-	size_t len;
+	char text[1024];
+	const char *why;
 
 	if (rr->herrno != NETDB_SUCCESS || rr->num_rr == 0)
 		return rr;
-	len = strlen(rr->rr[0]->txt);
-	if (rr->num_rr != 1 || 2 * len >= sizeof(text) ||
-	    spf_record_check_explain(rr->rr[0]->txt, &why) < 0)
+	if (rr->num_rr != 1 || spf_record_check_explain(rr->rr[0]->txt, text,
+	    sizeof(text), &why) < 0)
 		goto none;
-	for (src = rr->rr[0]->txt, dst = text; *src != '\0'; src++) {
-		if (*src == ' ') {
-			*dst++ = '%';
-			*dst++ = '_';
-		} else {
-			*dst++ = *src;
-		}
-	}
-	*dst = '\0';
 	if (SPF_dns_rr_buf_realloc(rr, 0, strlen(text) + 1) != SPF_E_SUCCESS)
 		goto none;
 	memcpy(rr->rr[0]->txt, text, strlen(text) + 1);
@@ -262,9 +253,9 @@ spf_dns_lookup(SPF_dns_server_t *self, const char *domain, ns_type rr_type,
 	/* address lookups of MX and PTR targets belong to their term */
 	term = rr_type != ns_t_txt && !((rr_type == ns_t_a ||
 	    rr_type == ns_t_aaaa) && spf_dns_secondary(st, name));
-	if (term && ++st->terms > SPF_DNS_TERM_LIMIT)
+	if (term && ++st->terms > SPF_LIMIT_DNS_TERMS)
 		return spf_dns_abort(self, st, NULL, name, rr_type,
-		    "more than 10 DNS-querying terms");
+		    SPF_DNS_TOO_MANY_TERMS);
 	rr = SPF_dns_lookup(self->layer_below, name, rr_type, should_cache);
 	if (rr == NULL)
 		return rr;
@@ -275,11 +266,11 @@ spf_dns_lookup(SPF_dns_server_t *self, const char *domain, ns_type rr_type,
 	if (term && spf_dns_is_void(rr) && ++st->voids > st->void_limit)
 		return spf_dns_abort(self, st, rr, name, rr_type,
 		    "void lookup limit exceeded");
-	if (rr_type == ns_t_mx && rr->num_rr > SPF_DNS_RR_LIMIT)
+	if (rr_type == ns_t_mx && rr->num_rr > SPF_LIMIT_MX_PTR)
 		return spf_dns_abort(self, st, rr, name, rr_type,
-		    "more than 10 MX records");
-	if (rr_type == ns_t_ptr && rr->num_rr > SPF_DNS_RR_LIMIT)
-		rr->num_rr = SPF_DNS_RR_LIMIT;	/* RFC 7208 5.5: use 10 */
+		    "more than " SPF_LIMIT_STR(SPF_LIMIT_MX_PTR) " MX records");
+	if (rr_type == ns_t_ptr && rr->num_rr > SPF_LIMIT_MX_PTR)
+		rr->num_rr = SPF_LIMIT_MX_PTR;	/* RFC 7208 5.5: use 10 */
 	if (rr_type == ns_t_mx || rr_type == ns_t_ptr)
 		spf_dns_note_targets(st, rr);
 	if (any == NULL)
@@ -324,7 +315,7 @@ spf_dns_select(SPF_response_t *resp, const char *domain,
 		    SPF_E_DNS_ERROR, domain, "DNS lookup failed");
 	}
 	for (i = 0; i < rr->num_rr; i++) {
-		if (spf_record_is_spf(rr->rr[i]->txt)) {
+		if (spf_term_version(rr->rr[i]->txt, strlen(rr->rr[i]->txt))) {
 			found++;
 			*record_r = rr->rr[i]->txt;
 		}
@@ -346,6 +337,8 @@ spf_dns_get_spf(SPF_server_t *server, SPF_request_t *req,
 	SPF_dns_server_t *self = server->resolver;
 	struct spf_dns_state *st = spf_dns_current;
 	const char *domain = req->cur_dom, *record = NULL, *why;
+	struct spf_term_list list;
+	size_t len;
 	char *text;
 	SPF_dns_rr_t *rr;
 	SPF_errcode_t err;
@@ -356,9 +349,9 @@ spf_dns_get_spf(SPF_server_t *server, SPF_request_t *req,
 		    domain, st->problem);
 	/* include and redirect are DNS-querying terms too */
 	if (st != NULL && ++st->records > 1 &&
-	    ++st->terms > SPF_DNS_TERM_LIMIT) {
+	    ++st->terms > SPF_LIMIT_DNS_TERMS) {
 		st->aborted = true;
-		st->problem = "more than 10 DNS-querying terms";
+		st->problem = SPF_DNS_TOO_MANY_TERMS;
 		return spf_dns_fail(resp, SPF_RESULT_PERMERROR, SPF_E_BIG_DNS,
 		    domain, st->problem);
 	}
@@ -371,13 +364,18 @@ spf_dns_get_spf(SPF_server_t *server, SPF_request_t *req,
 		SPF_dns_rr_free(rr);
 		return err;
 	}
-	text = malloc(SPF_RECORD_MAX * 2);
+	/* one block: the rewrite, then the parser's terms */
+	if ((len = strlen(record)) > SPF_LIMIT_RECORD)
+		len = SPF_LIMIT_RECORD;	/* the parser refuses it */
+	text = malloc(SPF_RECORD_OUT + SPF_TERM_MAX(len) * sizeof(*list.terms));
 	if (text == NULL) {
 		SPF_dns_rr_free(rr);
 		return spf_dns_fail(resp, SPF_RESULT_TEMPERROR, SPF_E_NO_MEMORY,
 		    domain, "out of memory");
 	}
-	if (spf_record_check(record, text, SPF_RECORD_MAX * 2, &why) < 0) {
+	list.terms = (struct spf_term *)(void *)(text + SPF_RECORD_OUT);
+	list.max = SPF_TERM_MAX(len);
+	if (spf_record_check(record, &list, text, SPF_RECORD_OUT, &why) < 0) {
 		if (st != NULL)
 			st->problem = why;
 		SPF_dns_rr_free(rr);

@@ -12,11 +12,8 @@
 #include <netdb.h>
 #include <spf2/spf.h>
 
+#include "spf_limits.h"
 #include "spf_record.h"
-
-#define SPF_DNS_SECONDARY_MAX	16
-#define SPF_DNS_TERM_LIMIT	10	/* RFC 7208 4.6.4: DNS-querying terms */
-#define SPF_DNS_RR_LIMIT	10	/* MX and PTR records looked at */
 
 /* Per-evaluation state; spf_check keeps it on its stack, one per thread. */
 struct spf_dns_state {
@@ -31,7 +28,7 @@ struct spf_dns_state {
 	const char *problem;		/* static: why permerror */
 	struct spf_macro_values macros;	/* d is set per record fetched */
 	/* MX and PTR targets: their address lookups are not terms */
-	char secondary[SPF_DNS_SECONDARY_MAX][256];
+	char secondary[SPF_LIMIT_MX_PTR][SPF_LIMIT_NAME + 3];
 	unsigned nsecondary;
 	bool secondary_ptr;		/* they came from a PTR answer */
 };
@@ -39,8 +36,6 @@ struct spf_dns_state {
 /* spf_dns_new - our layer above below (which it then owns); NULL on ENOMEM */
 SPF_dns_server_t *spf_dns_new(SPF_dns_server_t *below, int debug);
 
-/* spf_dns_txt_new - TXT answered from raw bytes (spf_dns_txt.c) */
-SPF_dns_server_t *spf_dns_txt_new(SPF_dns_server_t *below, int debug);
 
 /* spf_dns_begin - make st the calling thread's state until spf_dns_end */
 void spf_dns_begin(struct spf_dns_state *st);

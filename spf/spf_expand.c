@@ -11,63 +11,40 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "dns.h"
 #include "spf_expand.h"
+#include "spf_limits.h"
+#include "spf_term.h"
 
-#define SPF_MAX_LOOKUPS 10	/* RFC 7208 4.6.4: DNS-querying terms */
-#define SPF_MAX_VOID 2		/* RFC 7208 4.6.4: void lookups */
-#define SPF_MAX_MX 10		/* RFC 7208 4.6.4: MX names per mx term */
-#define SPF_MAX_DEPTH (SPF_MAX_LOOKUPS + 1)
-#define SPF_MAX_PREFIXES 65536
-#define SPF_TTL_FLOOR 60	/* don't refresh more often than this */
-#define SPF_TTL_CEILING 86400	/* nor less often */
-#define SPF_MIN_LEN4 8		/* wider than this is the Internet, not a relay */
-#define SPF_MIN_LEN6 16
+#define SPF_EXPAND_TTL_FLOOR	60	/* refresh no more often than this */
+#define SPF_EXPAND_TTL_CEILING	86400	/* nor less often */
+#define SPF_EXPAND_MIN_LEN4	8	/* wider is the Internet, not a relay */
+#define SPF_EXPAND_MIN_LEN6	16
 
-enum spf_mech {
-	SPF_MECH_ALL,
-	SPF_MECH_INCLUDE,
-	SPF_MECH_A,
-	SPF_MECH_MX,
-	SPF_MECH_PTR,
-	SPF_MECH_IP4,
-	SPF_MECH_IP6,
-	SPF_MECH_EXISTS,
+/* A fetched record and its terms (spf_term.h), with two cut-up copies. */
+struct spf_expand_record {
+	char *record;		/* as fetched; the terms point into it */
+	char *texts;		/* every SP a NUL: each term's text */
+	char *names;		/* texts, domain-specs ended: lookup names */
+	struct spf_term_list list;
 };
 
-struct spf_term {
+/* One mechanism as the walk sees it. */
+struct spf_expand_term {
+	const struct spf_term *t;
 	const char *text;	/* as written, for messages */
-	char qualifier;		/* '+', '-', '~', '?' */
-	enum spf_mech mech;
-	const char *domain;	/* domain-spec; NULL: the record's own domain */
-	bool macro;		/* domain-spec holds a macro */
-	unsigned cidr4, cidr6;
-	struct tmx_addr addr;	/* ip4, ip6 */
-	unsigned len;
-};
-
-struct spf_record {
-	char *text;		/* tokenised copy: term texts */
-	char *work;		/* tokenised copy the parser cuts up */
-	struct spf_term *terms;	/* mechanisms, in order */
-	size_t nterms;
-	const char *redirect;	/* redirect= target, or NULL */
-	const char *redirect_text;
-	bool redirect_macro;
-	bool has_exp;
-	bool has_all;
+	const char *target;	/* domain-spec, or the record's own domain */
 };
 
 /* One expansion in progress: everything lives here, nothing is global. */
-struct spf_walk {
+struct spf_expand_walk {
 	struct spf_prefix *prefixes;
 	size_t count, alloc;
 	uint32_t ttl;
 	bool have_ttl;
 	unsigned lookups, void_lookups;
-	const char *active[SPF_MAX_DEPTH + 1];	/* include/redirect chain */
+	const char *active[SPF_LIMIT_NESTING + 1];	/* include/redirect */
 	unsigned depth;
 	spf_warn_fn *warn;
 	void *warn_ctx;
@@ -75,14 +52,15 @@ struct spf_walk {
 	size_t errlen;
 };
 
-static enum spf_expand_status spf_walk_domain(struct spf_walk *w,
-					      const char *domain,
-					      const char *from, const char *term);
+static enum spf_expand_status spf_expand_domain(struct spf_expand_walk *w,
+						const char *domain,
+						const char *from,
+						const char *term);
 
-/* spf_fail - record the first error as "domain: term: reason" */
+/* spf_expand_fail - record the first error as "domain: term: reason" */
 static enum spf_expand_status __attribute__((format(printf, 5, 6)))
-spf_fail(struct spf_walk *w, enum spf_expand_status status, const char *domain,
-	 const char *term, const char *fmt, ...)
+spf_expand_fail(struct spf_expand_walk *w, enum spf_expand_status status,
+		const char *domain, const char *term, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -90,7 +68,7 @@ spf_fail(struct spf_walk *w, enum spf_expand_status status, const char *domain,
 	if (w->errlen == 0 || w->err[0] != '\0')
 		return status;
 	n = term ? snprintf(w->err, w->errlen, "%s: %s: ", domain, term) :
-		snprintf(w->err, w->errlen, "%s: ", domain);
+	    snprintf(w->err, w->errlen, "%s: ", domain);
 	if (n < 0 || (size_t)n >= w->errlen)
 		return status;
 	va_start(ap, fmt);
@@ -99,10 +77,10 @@ spf_fail(struct spf_walk *w, enum spf_expand_status status, const char *domain,
 	return status;
 }
 
-/* spf_warnf - tell the caller about something skipped or adjusted */
+/* spf_expand_warn - tell the caller about something skipped or adjusted */
 static void __attribute__((format(printf, 4, 5)))
-spf_warnf(struct spf_walk *w, const char *domain, const char *term,
-	  const char *fmt, ...)
+spf_expand_warn(struct spf_expand_walk *w, const char *domain,
+		const char *term, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -119,18 +97,18 @@ spf_warnf(struct spf_walk *w, const char *domain, const char *term,
 	w->warn(w->warn_ctx, msg);
 }
 
-/* spf_ttl_use - remember the smallest TTL among the answers used */
+/* spf_expand_ttl - remember the smallest TTL among the answers used */
 static void
-spf_ttl_use(struct spf_walk *w, uint32_t ttl)
+spf_expand_ttl(struct spf_expand_walk *w, uint32_t ttl)
 {
 	if (!w->have_ttl || ttl < w->ttl)
 		w->ttl = ttl;
 	w->have_ttl = true;
 }
 
-/* spf_mask - clear the host bits beyond len; true when some were set */
+/* spf_expand_mask - clear the host bits beyond len; true if some were set */
 static bool
-spf_mask(struct tmx_addr *addr, unsigned len)
+spf_expand_mask(struct tmx_addr *addr, unsigned len)
 {
 	unsigned bits = addr->family == 4 ? 32 : 128;
 	bool changed = false;
@@ -147,24 +125,25 @@ spf_mask(struct tmx_addr *addr, unsigned len)
 	return changed;
 }
 
-/* spf_add - append one prefix (host bits already clear) */
+/* spf_expand_add - append one prefix (host bits already clear) */
 static enum spf_expand_status
-spf_add(struct spf_walk *w, const char *domain, const char *term,
-	const struct tmx_addr *addr, unsigned len)
+spf_expand_add(struct spf_expand_walk *w, const char *domain,
+	       const char *term, const struct tmx_addr *addr, unsigned len)
 {
-	if (len < (addr->family == 4 ? SPF_MIN_LEN4 : SPF_MIN_LEN6))
-		return spf_fail(w, SPF_EXPAND_PERMERROR, domain, term,
-				"authorises /%u, too wide for a trust list", len);
+	if (len < (addr->family == 4 ? SPF_EXPAND_MIN_LEN4 :
+	    SPF_EXPAND_MIN_LEN6))
+		return spf_expand_fail(w, SPF_EXPAND_PERMERROR, domain, term,
+		    "authorises /%u, too wide for a trust list", len);
 	if (w->count == w->alloc) {
 		size_t n = w->alloc ? w->alloc * 2 : 16;
 		struct spf_prefix *p;
 
-		if (n > SPF_MAX_PREFIXES)
-			return spf_fail(w, SPF_EXPAND_PERMERROR, domain, term,
-					"more than %d prefixes", SPF_MAX_PREFIXES);
+		if (n > SPF_LIMIT_PREFIXES)
+			return spf_expand_fail(w, SPF_EXPAND_PERMERROR, domain,
+			    term, "more than %d prefixes", SPF_LIMIT_PREFIXES);
 		if ((p = realloc(w->prefixes, n * sizeof(*p))) == NULL)
-			return spf_fail(w, SPF_EXPAND_TEMPERROR, domain, term,
-					"out of memory");
+			return spf_expand_fail(w, SPF_EXPAND_TEMPERROR, domain,
+			    term, "out of memory");
 		w->prefixes = p;
 		w->alloc = n;
 	}
@@ -174,347 +153,88 @@ spf_add(struct spf_walk *w, const char *domain, const char *term,
 	return SPF_EXPAND_OK;
 }
 
-/* spf_parse_number - a cidr length: no leading zero, at most max */
-static int
-spf_parse_number(const char *s, unsigned max, unsigned *out)
+/* spf_expand_at - the copy's counterpart of p, a pointer into the record */
+static char *
+spf_expand_at(const struct spf_expand_record *rec, char *copy, const char *p)
 {
-	unsigned v = 0;
-
-	if (*s == '\0' || (s[0] == '0' && s[1] != '\0'))
-		return -1;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		v = v * 10 + (unsigned)(*s - '0');
-		if (v > max)
-			return -1;
-	}
-	*out = v;
-	return 0;
+	return copy + (p - rec->record);
 }
 
-/* spf_digits_tail - where a run of digits ending s starts (s + len if none) */
-static size_t
-spf_digits_tail(const char *s, size_t len)
-{
-	while (len > 0 && s[len - 1] >= '0' && s[len - 1] <= '9')
-		len--;
-	return len;
-}
-
-/* spf_parse_dual_cidr - cut "/24//64" off the end of arg into the term */
-static int
-spf_parse_dual_cidr(char *arg, struct spf_term *t, const char **why_r)
-{
-	size_t len = strlen(arg), d;
-
-	t->cidr4 = 32;
-	t->cidr6 = 128;
-	d = spf_digits_tail(arg, len);
-	if (d < len && d >= 2 && arg[d - 1] == '/' && arg[d - 2] == '/') {
-		if (spf_parse_number(arg + d, 128, &t->cidr6) < 0) {
-			*why_r = "invalid ip6-cidr-length";
-			return -1;
-		}
-		len = d - 2;
-		arg[len] = '\0';
-		d = spf_digits_tail(arg, len);
-	}
-	if (d < len && d >= 1 && arg[d - 1] == '/') {
-		if (spf_parse_number(arg + d, 32, &t->cidr4) < 0) {
-			*why_r = "invalid ip4-cidr-length";
-			return -1;
-		}
-		arg[d - 1] = '\0';
-	}
-	return 0;
-}
-
-/* spf_check_macros - %{x...}, %%, %_ and %- are the only macro forms */
-static int
-spf_check_macros(const char *s, bool *macro_r)
-{
-	for (; *s != '\0'; s++) {
-		if (*s != '%')
-			continue;
-		*macro_r = true;
-		s++;
-		if (*s == '%' || *s == '_' || *s == '-')
-			continue;
-		if (*s != '{' || s[1] == '\0' ||
-		    strchr("slodiphcrtvSLODIPHCRTV", s[1]) == NULL ||
-		    (s = strchr(s, '}')) == NULL)
-			return -1;
-	}
-	return 0;
-}
-
-/* spf_toplabel_ok - RFC 7208 toplabel: alphanumerics and inner '-', not all digits */
-static bool
-spf_toplabel_ok(const char *label, size_t len)
-{
-	bool alpha = false;
-	size_t i;
-
-	if (len == 0 || label[0] == '-' || label[len - 1] == '-')
-		return false;
-	for (i = 0; i < len; i++) {
-		char c = label[i];
-
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
-			alpha = true;
-		else if (!(c >= '0' && c <= '9') && c != '-')
-			return false;
-	}
-	return alpha;
-}
-
-/* spf_check_domain_spec - macro syntax, or a multi-label name with a toplabel */
-static int
-spf_check_domain_spec(const char *spec, bool *macro_r, const char **why_r)
-{
-	const char *dot;
-	size_t len = strlen(spec);
-
-	*macro_r = false;
-	if (spf_check_macros(spec, macro_r) < 0) {
-		*why_r = "invalid macro";
-		return -1;
-	}
-	if (*macro_r)
-		return 0;
-	if (len > 0 && spec[len - 1] == '.')
-		len--;
-	dot = len > 0 ? memrchr(spec, '.', len) : NULL;
-	if (dot == NULL || !dns_name_valid(spec) ||
-	    !spf_toplabel_ok(dot + 1, len - (size_t)(dot + 1 - spec))) {
-		*why_r = "invalid domain name";
-		return -1;
-	}
-	return 0;
-}
-
-/* spf_parse_ip - ip4:/ip6: network and optional length */
-static int
-spf_parse_ip(char *arg, struct spf_term *t, const char **why_r)
-{
-	int af = t->mech == SPF_MECH_IP4 ? AF_INET : AF_INET6;
-	unsigned bits = af == AF_INET ? 32 : 128;
-	char *slash;
-
-	if (*arg++ != ':') {
-		*why_r = "missing address";
-		return -1;
-	}
-	t->len = bits;
-	if ((slash = strchr(arg, '/')) != NULL) {
-		*slash = '\0';
-		if (spf_parse_number(slash + 1, bits, &t->len) < 0) {
-			*why_r = "invalid prefix length";
-			return -1;
-		}
-	}
-	memset(&t->addr, 0, sizeof(t->addr));
-	t->addr.family = af == AF_INET ? 4 : 6;
-	if (inet_pton(af, arg, t->addr.bytes) != 1) {
-		*why_r = "invalid address";
-		return -1;
-	}
-	return 0;
-}
-
-/* spf_parse_target - optional (or required) ":domain-spec" after the name */
-static int
-spf_parse_target(char *arg, bool required, struct spf_term *t,
-		 const char **why_r)
-{
-	if (*arg == '\0' && !required)
-		return 0;
-	if (*arg != ':' || arg[1] == '\0') {
-		*why_r = "missing domain";
-		return -1;
-	}
-	t->domain = arg + 1;
-	return spf_check_domain_spec(t->domain, &t->macro, why_r);
-}
-
-/* spf_mech_lookup - mechanism name to kind; -1 if unknown */
-static int
-spf_mech_lookup(const char *name, size_t len)
-{
-	static const struct {
-		const char *name;
-		enum spf_mech mech;
-	} mechs[] = {
-		{ "all", SPF_MECH_ALL }, { "include", SPF_MECH_INCLUDE },
-		{ "a", SPF_MECH_A }, { "mx", SPF_MECH_MX },
-		{ "ptr", SPF_MECH_PTR }, { "ip4", SPF_MECH_IP4 },
-		{ "ip6", SPF_MECH_IP6 }, { "exists", SPF_MECH_EXISTS },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(mechs) / sizeof(mechs[0]); i++)
-		if (strlen(mechs[i].name) == len &&
-		    strncasecmp(mechs[i].name, name, len) == 0)
-			return (int)mechs[i].mech;
-	return -1;
-}
-
-/* spf_parse_mechanism - one directive: [qualifier] name [arguments] */
-static int
-spf_parse_mechanism(char *s, struct spf_term *t, const char **why_r)
-{
-	size_t len;
-	int mech;
-
-	t->qualifier = '+';
-	if (*s != '\0' && strchr("+-~?", *s) != NULL)
-		t->qualifier = *s++;
-	len = strcspn(s, ":/");
-	if ((mech = spf_mech_lookup(s, len)) < 0) {
-		*why_r = "unknown mechanism";
-		return -1;
-	}
-	t->mech = (enum spf_mech)mech;
-	s += len;
-	switch (t->mech) {
-	case SPF_MECH_ALL:
-		if (*s != '\0') {
-			*why_r = "\"all\" takes no argument";
-			return -1;
-		}
-		return 0;
-	case SPF_MECH_INCLUDE:
-	case SPF_MECH_EXISTS:
-		return spf_parse_target(s, true, t, why_r);
-	case SPF_MECH_PTR:
-		return spf_parse_target(s, false, t, why_r);
-	case SPF_MECH_A:
-	case SPF_MECH_MX:
-		if (spf_parse_dual_cidr(s, t, why_r) < 0)
-			return -1;
-		return spf_parse_target(s, false, t, why_r);
-	case SPF_MECH_IP4:
-	case SPF_MECH_IP6:
-		return spf_parse_ip(s, t, why_r);
-	}
-	return -1;
-}
-
-/* spf_modifier_name - length of "name" when s is "name=value", else 0 */
-static size_t
-spf_modifier_name(const char *s)
-{
-	size_t i = 0;
-
-	if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
-		return 0;
-	while (s[i] != '\0' && s[i] != '=' &&
-	       strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		      "0123456789-_.", s[i]) != NULL)
-		i++;
-	return s[i] == '=' ? i : 0;
-}
-
-/* spf_parse_modifier - redirect= and exp= once each; others are ignored */
-static int
-spf_parse_modifier(char *s, size_t namelen, const char *text,
-		   struct spf_record *rec, const char **why_r)
-{
-	bool macro;
-
-	if (namelen == 3 && strncasecmp(s, "exp", 3) == 0) {
-		if (rec->has_exp) {
-			*why_r = "exp given twice";
-			return -1;
-		}
-		rec->has_exp = true;	/* explanations are for rejections: unused */
-		return 0;
-	}
-	if (namelen != 8 || strncasecmp(s, "redirect", 8) != 0)
-		return 0;
-	if (rec->redirect != NULL) {
-		*why_r = "redirect given twice";
-		return -1;
-	}
-	if (spf_check_domain_spec(s + namelen + 1, &macro, why_r) < 0)
-		return -1;
-	rec->redirect = s + namelen + 1;
-	rec->redirect_text = text;
-	rec->redirect_macro = macro;
-	return 0;
-}
-
-/* spf_record_free - release a parsed record */
+/* spf_expand_record_free - release a fetched record */
 static void
-spf_record_free(struct spf_record *rec)
+spf_expand_record_free(struct spf_expand_record *rec)
 {
-	free(rec->text);
-	free(rec->work);
-	free(rec->terms);
+	free(rec->record);
+	free(rec->texts);
+	free(rec->names);
+	free(rec->list.terms);
 	memset(rec, 0, sizeof(*rec));
-}
-
-/* spf_record_parse - every term of "v=spf1 ..." before any is evaluated */
-static enum spf_expand_status
-spf_record_parse(struct spf_walk *w, const char *domain, const char *record,
-		 struct spf_record *rec)
-{
-	size_t len = strlen(record), pos, nexp = 0;
-	const char *why = NULL;
-
-	memset(rec, 0, sizeof(*rec));
-	rec->text = strdup(record);
-	rec->work = strdup(record);
-	rec->terms = calloc(len / 2 + 1, sizeof(*rec->terms));
-	if (rec->text == NULL || rec->work == NULL || rec->terms == NULL)
-		return spf_fail(w, SPF_EXPAND_TEMPERROR, domain, NULL,
-				"out of memory");
-	for (pos = 0; pos < len; pos++)
-		if (record[pos] == ' ')
-			rec->text[pos] = rec->work[pos] = '\0';
-	/* "v=spf1" is term 0 and was checked by the caller */
-	for (pos = 6; pos < len; pos++) {
-		char *s = rec->work + pos;
-		const char *text = rec->text + pos;
-		size_t namelen;
-
-		if (*s == '\0')
-			continue;
-		pos += strlen(s);
-		if ((namelen = spf_modifier_name(s)) > 0) {
-			if (spf_parse_modifier(s, namelen, text, rec, &why) < 0)
-				return spf_fail(w, SPF_EXPAND_PERMERROR, domain,
-						text, "%s", why);
-			continue;
-		}
-		rec->terms[nexp].text = text;
-		if (spf_parse_mechanism(s, &rec->terms[nexp], &why) < 0)
-			return spf_fail(w, SPF_EXPAND_PERMERROR, domain, text,
-					"%s", why);
-		if (rec->terms[nexp].mech == SPF_MECH_ALL)
-			rec->has_all = true;
-		nexp++;
-	}
-	rec->nterms = nexp;
-	return SPF_EXPAND_OK;
-}
-
-/* spf_is_spf1 - "v=spf1" followed by a space or the end */
-static bool
-spf_is_spf1(const char *text, size_t len)
-{
-	return len >= 6 && strncasecmp(text, "v=spf1", 6) == 0 &&
-		(len == 6 || text[6] == ' ');
 }
 
 /*
- * spf_fetch - the one SPF record of domain, copied into *record_r; errors
- * name the term that led here (from: term), or domain itself at the top
+ * spf_expand_parse - every term of rec->record before any is evaluated;
+ * a lookup name written out must be one dns_lookup would ask
  */
 static enum spf_expand_status
-spf_fetch(struct spf_walk *w, const char *domain, const char *from,
-	  const char *term, char **record_r)
+spf_expand_parse(struct spf_expand_walk *w, const char *domain,
+		 struct spf_expand_record *rec)
+{
+	size_t len = strlen(rec->record), i;
+	const char *why;
+
+	rec->texts = strdup(rec->record);
+	rec->names = strdup(rec->record);
+	rec->list.max = SPF_TERM_MAX(len > SPF_LIMIT_RECORD ?
+	    SPF_LIMIT_RECORD : len);
+	rec->list.terms = calloc(rec->list.max, sizeof(*rec->list.terms));
+	if (rec->texts == NULL || rec->names == NULL || rec->list.terms == NULL)
+		return spf_expand_fail(w, SPF_EXPAND_TEMPERROR, domain, NULL,
+		    "out of memory");
+	for (i = 0; i < len; i++)
+		if (rec->record[i] == ' ')
+			rec->texts[i] = rec->names[i] = '\0';
+	if (spf_term_parse(rec->record, len, &rec->list, &why) < 0)
+		return spf_expand_fail(w, SPF_EXPAND_PERMERROR, domain,
+		    rec->list.bad == NULL ? NULL :
+		    spf_expand_at(rec, rec->texts, rec->list.bad), "%s", why);
+	for (i = 0; i < rec->list.count; i++) {
+		const struct spf_term *t = &rec->list.terms[i];
+		char *name;
+
+		if (t->spec == NULL || t->kind == SPF_TERM_EXP ||
+		    t->kind == SPF_TERM_UNKNOWN)
+			continue;
+		name = spf_expand_at(rec, rec->names, t->spec);
+		name[t->spec_len] = '\0';	/* where a cidr-length began */
+		if (!t->macro && !dns_name_valid(name))
+			return spf_expand_fail(w, SPF_EXPAND_PERMERROR, domain,
+			    spf_expand_at(rec, rec->texts, t->text),
+			    "invalid domain name");
+	}
+	return SPF_EXPAND_OK;
+}
+
+/* spf_expand_locate - what the walk needs of term t of rec */
+static struct spf_expand_term
+spf_expand_locate(const struct spf_expand_record *rec,
+		  const struct spf_term *t, const char *domain)
+{
+	struct spf_expand_term et;
+
+	et.t = t;
+	et.text = spf_expand_at(rec, rec->texts, t->text);
+	et.target = t->spec == NULL ? domain :
+	    spf_expand_at(rec, rec->names, t->spec);
+	return et;
+}
+
+/*
+ * spf_expand_fetch - the one SPF record of domain, copied into *record_r;
+ * errors name the term that led here (from: term), or domain at the top
+ */
+static enum spf_expand_status
+spf_expand_fetch(struct spf_expand_walk *w, const char *domain,
+		 const char *from, const char *term, char **record_r)
 {
 	struct dns_answer ans;
 	const struct dns_record *found = NULL;
@@ -525,64 +245,67 @@ spf_fetch(struct spf_walk *w, const char *domain, const char *from,
 		break;
 	case DNS_NODATA:
 	case DNS_NXDOMAIN:
-		return spf_fail(w, SPF_EXPAND_PERMERROR, from, term,
-				"no SPF record at %s (%s)", domain, ans.reason);
+		return spf_expand_fail(w, SPF_EXPAND_PERMERROR, from, term,
+		    "no SPF record at %s (%s)", domain, ans.reason);
 	case DNS_TEMPFAIL:
-		return spf_fail(w, SPF_EXPAND_TEMPERROR, from, term,
-				"%s TXT lookup: %s", domain, ans.reason);
+		return spf_expand_fail(w, SPF_EXPAND_TEMPERROR, from, term,
+		    "%s TXT lookup: %s", domain, ans.reason);
 	case DNS_BADNAME:
-		return spf_fail(w, SPF_EXPAND_PERMERROR, from, term,
-				"%s: %s", domain, ans.reason);
+		return spf_expand_fail(w, SPF_EXPAND_PERMERROR, from, term,
+		    "%s: %s", domain, ans.reason);
 	}
 	for (i = 0; i < ans.count; i++) {
-		if (spf_is_spf1(ans.records[i].text, ans.records[i].textlen)) {
+		if (spf_term_version(ans.records[i].text,
+		    ans.records[i].textlen)) {
 			found = &ans.records[i];
 			n++;
 		}
 	}
 	if (n != 1 || strlen(found->text) != found->textlen) {
 		dns_answer_free(&ans);
-		return spf_fail(w, SPF_EXPAND_PERMERROR, from, term, "%s %s",
-				n == 0 ? "no SPF record at" : n > 1 ?
-				"more than one SPF record at" :
-				"NUL byte in the SPF record of", domain);
+		return spf_expand_fail(w, SPF_EXPAND_PERMERROR, from, term,
+		    "%s %s", n == 0 ? "no SPF record at" : n > 1 ?
+		    "more than one SPF record at" :
+		    "NUL byte in the SPF record of", domain);
 	}
-	spf_ttl_use(w, found->ttl);
+	spf_expand_ttl(w, found->ttl);
 	*record_r = strdup(found->text);
 	dns_answer_free(&ans);
 	if (*record_r == NULL)
-		return spf_fail(w, SPF_EXPAND_TEMPERROR, from, term,
-				"out of memory");
+		return spf_expand_fail(w, SPF_EXPAND_TEMPERROR, from, term,
+		    "out of memory");
 	return SPF_EXPAND_OK;
 }
 
-/* spf_count_lookup - one more DNS-querying term, within the limit */
+/* spf_expand_count - one more DNS-querying term, within the limit */
 static enum spf_expand_status
-spf_count_lookup(struct spf_walk *w, const char *domain, const char *term)
+spf_expand_count(struct spf_expand_walk *w, const char *domain,
+		 const char *term)
 {
-	if (++w->lookups > SPF_MAX_LOOKUPS)
-		return spf_fail(w, SPF_EXPAND_PERMERROR, domain, term,
-				"more than %d DNS-querying terms (RFC 7208 4.6.4)",
-				SPF_MAX_LOOKUPS);
+	if (++w->lookups > SPF_LIMIT_DNS_TERMS)
+		return spf_expand_fail(w, SPF_EXPAND_PERMERROR, domain, term,
+		    "more than %d DNS-querying terms (RFC 7208 4.6.4)",
+		    SPF_LIMIT_DNS_TERMS);
 	return SPF_EXPAND_OK;
 }
 
-/* spf_count_void - one more lookup that found nothing, within the limit */
+/* spf_expand_void - one more lookup that found nothing, within the limit */
 static enum spf_expand_status
-spf_count_void(struct spf_walk *w, const char *domain, const char *term)
+spf_expand_void(struct spf_expand_walk *w, const char *domain,
+		const char *term)
 {
-	if (++w->void_lookups > SPF_MAX_VOID)
-		return spf_fail(w, SPF_EXPAND_PERMERROR, domain, term,
-				"more than %d void lookups (RFC 7208 4.6.4)",
-				SPF_MAX_VOID);
+	if (++w->void_lookups > SPF_LIMIT_VOID)
+		return spf_expand_fail(w, SPF_EXPAND_PERMERROR, domain, term,
+		    "more than %d void lookups (RFC 7208 4.6.4)",
+		    SPF_LIMIT_VOID);
 	return SPF_EXPAND_OK;
 }
 
-/* spf_address_query - A or AAAA of host, each address widened to len */
+/* spf_expand_query - A or AAAA of host, each address widened to len */
 static enum spf_expand_status
-spf_address_query(struct spf_walk *w, const char *domain, const char *term,
-		  const char *host, enum dns_type type, unsigned len,
-		  enum dns_status *status_r)
+spf_expand_query(struct spf_expand_walk *w, const char *domain,
+		 const char *term, const char *host, enum dns_type type,
+		 unsigned len, enum dns_status *status_r)
 {
 	enum spf_expand_status st = SPF_EXPAND_OK;
 	struct dns_answer ans;
@@ -596,245 +319,245 @@ spf_address_query(struct spf_walk *w, const char *domain, const char *term,
 	case DNS_NXDOMAIN:
 		return SPF_EXPAND_OK;
 	case DNS_TEMPFAIL:
-		return spf_fail(w, SPF_EXPAND_TEMPERROR, domain, term,
-				"%s %s lookup: %s", host, dns_type_str(type),
-				ans.reason);
+		return spf_expand_fail(w, SPF_EXPAND_TEMPERROR, domain, term,
+		    "%s %s lookup: %s", host, dns_type_str(type), ans.reason);
 	case DNS_BADNAME:
-		return spf_fail(w, SPF_EXPAND_PERMERROR, domain, term,
-				"%s: %s", host, ans.reason);
+		return spf_expand_fail(w, SPF_EXPAND_PERMERROR, domain, term,
+		    "%s: %s", host, ans.reason);
 	}
-	spf_ttl_use(w, ans.min_ttl);
+	spf_expand_ttl(w, ans.min_ttl);
 	for (i = 0; i < ans.count && st == SPF_EXPAND_OK; i++) {
 		struct tmx_addr addr = ans.records[i].addr;
 
-		spf_mask(&addr, len);
-		st = spf_add(w, domain, term, &addr, len);
+		spf_expand_mask(&addr, len);
+		st = spf_expand_add(w, domain, term, &addr, len);
 	}
 	dns_answer_free(&ans);
 	return st;
 }
 
-/* spf_host_addresses - A and AAAA of host; *void_r when neither exists */
+/* spf_expand_host - A and AAAA of host; *void_r when neither exists */
 static enum spf_expand_status
-spf_host_addresses(struct spf_walk *w, const char *domain, const char *term,
-		   const char *host, unsigned cidr4, unsigned cidr6, bool *void_r)
+spf_expand_host(struct spf_expand_walk *w, const char *domain,
+		const char *term, const char *host, const struct spf_term *t,
+		bool *void_r)
 {
 	enum spf_expand_status st;
 	enum dns_status s4, s6 = DNS_NXDOMAIN;
 
-	st = spf_address_query(w, domain, term, host, DNS_TYPE_A, cidr4, &s4);
+	st = spf_expand_query(w, domain, term, host, DNS_TYPE_A, t->cidr4,
+	    &s4);
 	if (st == SPF_EXPAND_OK && s4 != DNS_NXDOMAIN)
-		st = spf_address_query(w, domain, term, host, DNS_TYPE_AAAA,
-				       cidr6, &s6);
+		st = spf_expand_query(w, domain, term, host, DNS_TYPE_AAAA,
+		    t->cidr6, &s6);
 	*void_r = s4 != DNS_OK && s6 != DNS_OK;
 	return st;
 }
 
-/* spf_eval_a - "a": the target's own addresses */
+/* spf_expand_a - "a": the target's own addresses */
 static enum spf_expand_status
-spf_eval_a(struct spf_walk *w, const char *domain, const struct spf_term *t)
+spf_expand_a(struct spf_expand_walk *w, const char *domain,
+	     const struct spf_expand_term *et)
 {
-	const char *host = t->domain ? t->domain : domain;
 	enum spf_expand_status st;
 	bool empty;
 
-	st = spf_host_addresses(w, domain, t->text, host, t->cidr4, t->cidr6,
-				&empty);
+	st = spf_expand_host(w, domain, et->text, et->target, et->t, &empty);
 	if (st == SPF_EXPAND_OK && empty)
-		st = spf_count_void(w, domain, t->text);
+		st = spf_expand_void(w, domain, et->text);
 	return st;
 }
 
-/* spf_eval_mx - "mx": the addresses of at most 10 mail exchangers */
+/* spf_expand_mx - "mx": the addresses of at most 10 mail exchangers */
 static enum spf_expand_status
-spf_eval_mx(struct spf_walk *w, const char *domain, const struct spf_term *t)
+spf_expand_mx(struct spf_expand_walk *w, const char *domain,
+	      const struct spf_expand_term *et)
 {
-	const char *target = t->domain ? t->domain : domain;
 	enum spf_expand_status st = SPF_EXPAND_OK;
 	struct dns_answer ans;
 	size_t i;
 
-	switch (dns_lookup(target, DNS_TYPE_MX, &ans)) {
+	switch (dns_lookup(et->target, DNS_TYPE_MX, &ans)) {
 	case DNS_OK:
 		break;
 	case DNS_NODATA:
 	case DNS_NXDOMAIN:
-		return spf_count_void(w, domain, t->text);
+		return spf_expand_void(w, domain, et->text);
 	case DNS_TEMPFAIL:
-		return spf_fail(w, SPF_EXPAND_TEMPERROR, domain, t->text,
-				"%s MX lookup: %s", target, ans.reason);
+		return spf_expand_fail(w, SPF_EXPAND_TEMPERROR, domain,
+		    et->text, "%s MX lookup: %s", et->target, ans.reason);
 	case DNS_BADNAME:
-		return spf_fail(w, SPF_EXPAND_PERMERROR, domain, t->text,
-				"%s: %s", target, ans.reason);
+		return spf_expand_fail(w, SPF_EXPAND_PERMERROR, domain,
+		    et->text, "%s: %s", et->target, ans.reason);
 	}
-	if (ans.count > SPF_MAX_MX) {
+	if (ans.count > SPF_LIMIT_MX_PTR) {
 		dns_answer_free(&ans);
-		return spf_fail(w, SPF_EXPAND_PERMERROR, domain, t->text,
-				"more than %d MX records (RFC 7208 4.6.4)",
-				SPF_MAX_MX);
+		return spf_expand_fail(w, SPF_EXPAND_PERMERROR, domain,
+		    et->text, "more than %d MX records (RFC 7208 4.6.4)",
+		    SPF_LIMIT_MX_PTR);
 	}
-	spf_ttl_use(w, ans.min_ttl);
+	spf_expand_ttl(w, ans.min_ttl);
 	for (i = 0; i < ans.count && st == SPF_EXPAND_OK; i++) {
 		const char *host = ans.records[i].text;
 		bool empty;
 
 		if (host[0] == '\0')	/* null MX, RFC 7505 */
 			continue;
-		st = spf_host_addresses(w, domain, t->text, host, t->cidr4,
-					t->cidr6, &empty);
+		st = spf_expand_host(w, domain, et->text, host, et->t, &empty);
 		if (st == SPF_EXPAND_OK && empty)
-			spf_warnf(w, domain, t->text,
-				  "MX host %s has no address", host);
+			spf_expand_warn(w, domain, et->text,
+			    "MX host %s has no address", host);
 	}
 	dns_answer_free(&ans);
 	return st;
 }
 
-/* spf_eval_ip - "ip4"/"ip6": the network as written, host bits cleared */
+/* spf_expand_ip - "ip4"/"ip6": the network as written, host bits cleared */
 static enum spf_expand_status
-spf_eval_ip(struct spf_walk *w, const char *domain, const struct spf_term *t)
+spf_expand_ip(struct spf_expand_walk *w, const char *domain,
+	      const struct spf_expand_term *et)
 {
-	struct tmx_addr addr = t->addr;
+	struct tmx_addr addr = et->t->addr;
+	unsigned len = addr.family == 4 ? et->t->cidr4 : et->t->cidr6;
 	char buf[INET6_ADDRSTRLEN];
 
-	if (spf_mask(&addr, t->len))
-		spf_warnf(w, domain, t->text,
-			  "host bits set; using %s/%u as SPF evaluators do",
-			  inet_ntop(addr.family == 4 ? AF_INET : AF_INET6,
-				    addr.bytes, buf, sizeof(buf)), t->len);
-	return spf_add(w, domain, t->text, &addr, t->len);
+	if (spf_expand_mask(&addr, len))
+		spf_expand_warn(w, domain, et->text,
+		    "host bits set; using %s/%u as SPF evaluators do",
+		    inet_ntop(addr.family == 4 ? AF_INET : AF_INET6,
+		    addr.bytes, buf, sizeof(buf)), len);
+	return spf_expand_add(w, domain, et->text, &addr, len);
 }
 
-/* spf_follow - include or redirect: another record, unless that loops */
+/* spf_expand_follow - include or redirect: another record, unless a loop */
 static enum spf_expand_status
-spf_follow(struct spf_walk *w, const char *domain, const char *term,
-	   const char *target)
+spf_expand_follow(struct spf_expand_walk *w, const char *domain,
+		  const char *term, const char *target)
 {
 	unsigned i;
 
 	for (i = 0; i < w->depth; i++)
 		if (dns_name_equal(w->active[i], target))
-			return spf_fail(w, SPF_EXPAND_PERMERROR, domain, term,
-					"loop: %s is already being expanded",
-					target);
-	if (w->depth >= SPF_MAX_DEPTH)
-		return spf_fail(w, SPF_EXPAND_PERMERROR, domain, term,
-				"nested too deep");
-	return spf_walk_domain(w, target, domain, term);
+			return spf_expand_fail(w, SPF_EXPAND_PERMERROR, domain,
+			    term, "loop: %s is already being expanded", target);
+	if (w->depth >= SPF_LIMIT_NESTING)
+		return spf_expand_fail(w, SPF_EXPAND_PERMERROR, domain, term,
+		    "nested too deep");
+	return spf_expand_domain(w, target, domain, term);
 }
 
-/* spf_skip_reason - why a term yields no addresses, or NULL if it can */
+/* spf_expand_skip_reason - why a term yields no addresses, or NULL */
 static const char *
-spf_skip_reason(const struct spf_term *t)
+spf_expand_skip_reason(const struct spf_term *t)
 {
-	if (t->mech == SPF_MECH_PTR)
+	if (t->kind == SPF_TERM_PTR)
 		return "ptr cannot be expanded into addresses; skipped";
-	if (t->mech == SPF_MECH_EXISTS)
+	if (t->kind == SPF_TERM_EXISTS)
 		return "exists cannot be expanded into addresses; skipped";
 	if (t->macro)
 		return "macros depend on the client; skipped";
 	return NULL;
 }
 
-/* spf_eval_term - one mechanism; lookups are counted even when skipped */
+/* spf_expand_mechanism - one; its lookup is counted even when skipped */
 static enum spf_expand_status
-spf_eval_term(struct spf_walk *w, const char *domain, const struct spf_term *t)
+spf_expand_mechanism(struct spf_expand_walk *w, const char *domain,
+		     const struct spf_expand_term *et)
 {
 	enum spf_expand_status st;
 	const char *skip;
 
-	switch (t->mech) {
-	case SPF_MECH_INCLUDE:
-	case SPF_MECH_A:
-	case SPF_MECH_MX:
-	case SPF_MECH_PTR:
-	case SPF_MECH_EXISTS:
-		if ((st = spf_count_lookup(w, domain, t->text)) != SPF_EXPAND_OK)
-			return st;
-		break;
-	default:
-		break;
-	}
+	if (spf_term_queries(et->t->kind) &&
+	    (st = spf_expand_count(w, domain, et->text)) != SPF_EXPAND_OK)
+		return st;
 	/* -, ~ and ? say who does not pass: no authorisation to collect */
-	if (t->qualifier != '+')
+	if (et->t->qualifier != '+')
 		return SPF_EXPAND_OK;
-	if ((skip = spf_skip_reason(t)) != NULL) {
-		spf_warnf(w, domain, t->text, "%s", skip);
+	if ((skip = spf_expand_skip_reason(et->t)) != NULL) {
+		spf_expand_warn(w, domain, et->text, "%s", skip);
 		return SPF_EXPAND_OK;
 	}
-	switch (t->mech) {
-	case SPF_MECH_ALL:
-		return spf_fail(w, SPF_EXPAND_PERMERROR, domain, t->text,
-				"authorises every address; not usable as a trust list");
-	case SPF_MECH_INCLUDE:
-		return spf_follow(w, domain, t->text, t->domain);
-	case SPF_MECH_A:
-		return spf_eval_a(w, domain, t);
-	case SPF_MECH_MX:
-		return spf_eval_mx(w, domain, t);
-	case SPF_MECH_IP4:
-	case SPF_MECH_IP6:
-		return spf_eval_ip(w, domain, t);
+	switch (et->t->kind) {
+	case SPF_TERM_ALL:
+		return spf_expand_fail(w, SPF_EXPAND_PERMERROR, domain,
+		    et->text, "authorises every address; "
+		    "not usable as a trust list");
+	case SPF_TERM_INCLUDE:
+		return spf_expand_follow(w, domain, et->text, et->target);
+	case SPF_TERM_A:
+		return spf_expand_a(w, domain, et);
+	case SPF_TERM_MX:
+		return spf_expand_mx(w, domain, et);
+	case SPF_TERM_IP4:
+	case SPF_TERM_IP6:
+		return spf_expand_ip(w, domain, et);
 	default:
 		return SPF_EXPAND_OK;
 	}
 }
 
-/* spf_eval_record - mechanisms in order up to "all", then redirect= */
+/* spf_expand_record - mechanisms in order up to "all", then redirect= */
 static enum spf_expand_status
-spf_eval_record(struct spf_walk *w, const char *domain,
-		const struct spf_record *rec)
+spf_expand_record(struct spf_expand_walk *w, const char *domain,
+		  const struct spf_expand_record *rec)
 {
+	const struct spf_term *redirect;
+	struct spf_expand_term et;
 	enum spf_expand_status st;
 	size_t i;
 
-	for (i = 0; i < rec->nterms; i++) {
-		const struct spf_term *t = &rec->terms[i];
+	for (i = 0; i < rec->list.count; i++) {
+		const struct spf_term *t = &rec->list.terms[i];
 
-		if ((st = spf_eval_term(w, domain, t)) != SPF_EXPAND_OK)
+		if (t->kind >= SPF_TERM_REDIRECT)
+			continue;	/* modifiers */
+		et = spf_expand_locate(rec, t, domain);
+		if ((st = spf_expand_mechanism(w, domain, &et)) !=
+		    SPF_EXPAND_OK)
 			return st;
-		if (t->mech == SPF_MECH_ALL)
-			return SPF_EXPAND_OK;	/* nothing after it is reached */
+		if (t->kind == SPF_TERM_ALL)
+			return SPF_EXPAND_OK;	/* nothing after it counts */
 	}
-	if (rec->redirect == NULL || rec->has_all)
+	/* an "all" anywhere makes redirect moot (RFC 7208 6.1) */
+	redirect = spf_term_find(&rec->list, SPF_TERM_REDIRECT);
+	if (redirect == NULL || spf_term_find(&rec->list, SPF_TERM_ALL) != NULL)
 		return SPF_EXPAND_OK;
-	st = spf_count_lookup(w, domain, rec->redirect_text);
-	if (st != SPF_EXPAND_OK)
+	et = spf_expand_locate(rec, redirect, domain);
+	if ((st = spf_expand_count(w, domain, et.text)) != SPF_EXPAND_OK)
 		return st;
-	if (rec->redirect_macro) {
-		spf_warnf(w, domain, rec->redirect_text,
-			  "macros depend on the client; skipped");
+	if (redirect->macro) {
+		spf_expand_warn(w, domain, et.text,
+		    "macros depend on the client; skipped");
 		return SPF_EXPAND_OK;
 	}
-	return spf_follow(w, domain, rec->redirect_text, rec->redirect);
+	return spf_expand_follow(w, domain, et.text, et.target);
 }
 
-/* spf_walk_domain - fetch, parse and evaluate one domain's record */
+/* spf_expand_domain - fetch, parse and evaluate one domain's record */
 static enum spf_expand_status
-spf_walk_domain(struct spf_walk *w, const char *domain, const char *from,
-		const char *term)
+spf_expand_domain(struct spf_expand_walk *w, const char *domain,
+		  const char *from, const char *term)
 {
+	struct spf_expand_record rec;
 	enum spf_expand_status st;
-	struct spf_record rec;
-	char *record;
 
-	st = spf_fetch(w, domain, from, term, &record);
+	memset(&rec, 0, sizeof(rec));
+	st = spf_expand_fetch(w, domain, from, term, &rec.record);
 	if (st != SPF_EXPAND_OK)
 		return st;
-	st = spf_record_parse(w, domain, record, &rec);
+	st = spf_expand_parse(w, domain, &rec);
 	if (st == SPF_EXPAND_OK) {
 		w->active[w->depth++] = domain;
-		st = spf_eval_record(w, domain, &rec);
+		st = spf_expand_record(w, domain, &rec);
 		w->depth--;
 	}
-	spf_record_free(&rec);
-	free(record);
+	spf_expand_record_free(&rec);
 	return st;
 }
 
-/* spf_prefix_cmp - IPv4 before IPv6, then by address, then shorter first */
+/* spf_expand_prefix_cmp - IPv4 first, then by address, then shorter first */
 static int
-spf_prefix_cmp(const void *a, const void *b)
+spf_expand_prefix_cmp(const void *a, const void *b)
 {
 	const struct spf_prefix *pa = a, *pb = b;
 	int c;
@@ -846,30 +569,32 @@ spf_prefix_cmp(const void *a, const void *b)
 	return pa->len < pb->len ? -1 : pa->len > pb->len;
 }
 
-/* spf_prefix_covers - outer contains inner */
+/* spf_expand_covers - outer contains inner */
 static bool
-spf_prefix_covers(const struct spf_prefix *outer, const struct spf_prefix *inner)
+spf_expand_covers(const struct spf_prefix *outer,
+		  const struct spf_prefix *inner)
 {
 	struct tmx_addr a = inner->addr;
 
 	if (outer->addr.family != a.family || outer->len > inner->len)
 		return false;
-	spf_mask(&a, outer->len);
+	spf_expand_mask(&a, outer->len);
 	return memcmp(a.bytes, outer->addr.bytes, 16) == 0;
 }
 
-/* spf_prefixes_normalise - sort; drop duplicates and prefixes inside another */
+/* spf_expand_normalise - sort; drop duplicates and prefixes inside another */
 static void
-spf_prefixes_normalise(struct spf_walk *w)
+spf_expand_normalise(struct spf_expand_walk *w)
 {
 	size_t i, kept = 0;
 
 	if (w->count == 0)
 		return;
-	qsort(w->prefixes, w->count, sizeof(*w->prefixes), spf_prefix_cmp);
-	/* sorted, a prefix's container comes before it: compare with the last kept */
+	qsort(w->prefixes, w->count, sizeof(*w->prefixes),
+	    spf_expand_prefix_cmp);
+	/* sorted, a container comes before its prefixes: check the last kept */
 	for (i = 1; i < w->count; i++) {
-		if (spf_prefix_covers(&w->prefixes[kept], &w->prefixes[i]))
+		if (spf_expand_covers(&w->prefixes[kept], &w->prefixes[i]))
 			continue;
 		w->prefixes[++kept] = w->prefixes[i];
 	}
@@ -889,7 +614,7 @@ enum spf_expand_status
 spf_expand(const char *domain, struct spf_expansion *exp_r,
 	   spf_warn_fn *warn, void *warn_ctx, char *err, size_t errlen)
 {
-	struct spf_walk w;
+	struct spf_expand_walk w;
 	enum spf_expand_status st;
 
 	memset(exp_r, 0, sizeof(*exp_r));
@@ -901,18 +626,18 @@ spf_expand(const char *domain, struct spf_expansion *exp_r,
 	if (errlen > 0)
 		err[0] = '\0';
 	if (!dns_name_valid(domain))
-		return spf_fail(&w, SPF_EXPAND_PERMERROR, domain, NULL,
-				"invalid domain name");
-	st = spf_walk_domain(&w, domain, domain, NULL);
+		return spf_expand_fail(&w, SPF_EXPAND_PERMERROR, domain, NULL,
+		    "invalid domain name");
+	st = spf_expand_domain(&w, domain, domain, NULL);
 	if (st != SPF_EXPAND_OK) {
 		free(w.prefixes);
 		return st;
 	}
-	spf_prefixes_normalise(&w);
+	spf_expand_normalise(&w);
 	exp_r->prefixes = w.prefixes;
 	exp_r->count = w.count;
-	exp_r->ttl = w.ttl < SPF_TTL_FLOOR ? SPF_TTL_FLOOR :
-		w.ttl > SPF_TTL_CEILING ? SPF_TTL_CEILING : w.ttl;
+	exp_r->ttl = w.ttl < SPF_EXPAND_TTL_FLOOR ? SPF_EXPAND_TTL_FLOOR :
+	    w.ttl > SPF_EXPAND_TTL_CEILING ? SPF_EXPAND_TTL_CEILING : w.ttl;
 	exp_r->lookups = w.lookups;
 	exp_r->void_lookups = w.void_lookups;
 	exp_r->resolved_at = time(NULL);

@@ -1,13 +1,15 @@
 /*
- * spf_record.h - SPF records checked against RFC 7208's ABNF (section 12)
- * before libspf2 compiles them, so that syntax errors are permerror and
- * malformed macros never reach libspf2's compiler (CVE-2023-42118).
+ * spf_record.h - an SPF record, and exp= text, as libspf2 1.2.10 is given
+ * them: checked by the one grammar (spf_term.h), so syntax errors are
+ * permerror, then rewritten where libspf2 would misread them or overrun
+ * its fixed buffers (CVE-2023-42118).
  */
 #ifndef TMX_SPF_RECORD_H
 #define TMX_SPF_RECORD_H
 
-#include <stdbool.h>
 #include <stddef.h>
+
+#include "spf_term.h"
 
 /*
  * libspf2 cannot express a zero CIDR length (it reads /0 as "none"), so
@@ -18,17 +20,23 @@
 #define SPF_RECORD_ANY6		"_tmx-any6"	/* IPv6 prefix /0 */
 #define SPF_RECORD_ANY46	"_tmx-any46"	/* both */
 
-#define SPF_RECORD_MAX		4096	/* longest record we evaluate */
-
-/* spf_record_is_spf - a TXT string that selects as SPF: "v=spf1" then SP or end */
-bool spf_record_is_spf(const char *txt);
+#define SPF_RECORD_OUT		(2 * SPF_LIMIT_RECORD)	/* rewrite room */
 
 /*
- * spf_record_check - validate a whole record; on success write the text
- * libspf2 is to compile into out (0), else -1 and a static reason.
+ * spf_record_check - parse record into list (caller's storage for
+ * SPF_TERM_MAX(strlen(record)) terms) and write the text libspf2 is to
+ * compile into out: 0, else -1 and a static reason.
  */
-int spf_record_check(const char *record, char *out, size_t outlen,
-		     const char **error_r);
+int spf_record_check(const char *record, struct spf_term_list *list,
+		     char *out, size_t outlen, const char **error_r);
+
+/*
+ * spf_record_check_explain - an exp= TXT string (explain-string) and the
+ * text libspf2 is to expand into out: 0, or -1 when there is to be no
+ * explanation (RFC 7208 6.2).
+ */
+int spf_record_check_explain(const char *text, char *out, size_t outlen,
+			     const char **error_r);
 
 /* What the macro letters expand to in one evaluation (NULL: unknown). */
 struct spf_macro_values {
@@ -42,8 +50,5 @@ struct spf_macro_values {
  * the same as not asking, so such digits are removed from text, in place.
  */
 void spf_record_fix_rhs(char *text, const struct spf_macro_values *mv);
-
-/* spf_record_check_explain - an exp= TXT string (explain-string); 0 or -1 */
-int spf_record_check_explain(const char *text, const char **error_r);
 
 #endif

@@ -1,8 +1,8 @@
 /*
  * cmd_list.c - "trustmx list": show a trust list as trustmx.conf builds it,
  * check that every list builds, or export the lists as a cidr_table(5) for
- * postscreen_access_list. spf: sources are resolved now, falling back to
- * the daemon's cache in spf_cache_dir.
+ * postscreen_access_list. spf: sources are resolved now through
+ * spf_source, falling back to the daemons' copies in spf_cache_dir.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -12,28 +12,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "conf_dns.h"
 #include "commands.h"
 #include "conf.h"
 #include "lists.h"
 #include "log.h"
-#include "spf_expand.h"
+#include "spf_source.h"
 #include "xalloc.h"
 
 #define CMD_LIST_CONF	TMX_CONF_FILE	/* from meson: sysconfdir */
-
-/* The expansions resolved for one run; freed when the run ends */
-struct cmd_list_spf {
-	const char *cache_dir;
-	struct spf_expansion *exp;
-	char **domains;
-	size_t count;
-};
 
 /* cmd_list_usage - the synopsis, to fp */
 static void
@@ -80,7 +72,7 @@ cmd_list_errno(const char *fmt, ...)
 	cmd_list_error("%s: %s", msg, strerror(saved));
 }
 
-/* cmd_list_warn - spf_expand's and lists_build's warnings, to stderr */
+/* cmd_list_warn - lists_build's warnings, to stderr */
 static void
 cmd_list_warn(void *ctx, const char *message)
 {
@@ -89,74 +81,50 @@ cmd_list_warn(void *ctx, const char *message)
 }
 
 /*
- * cmd_list_spf - resolve domain now; when DNS fails, the daemon's last
- * saved expansion; NULL (an empty source) when neither is available.
+ * cmd_list_spf - resolve domain now; when DNS fails, the daemons' last
+ * saved expansion; NULL (an empty source) when neither is available
  */
 static const struct spf_expansion *
-cmd_list_spf(void *vctx, const char *domain)
+cmd_list_spf(void *ctx, const char *domain)
 {
-	struct cmd_list_spf *ctx = vctx;
-	struct spf_expansion exp;
-	char err[512], cerr[512], when[64];
-	size_t i;
-
-	for (i = 0; i < ctx->count; i++)
-		if (strcasecmp(ctx->domains[i], domain) == 0)
-			return &ctx->exp[i];
-	memset(&exp, 0, sizeof(exp));
-	if (spf_expand(domain, &exp, cmd_list_warn, NULL, err,
-		       sizeof(err)) != SPF_EXPAND_OK) {
-		memset(&exp, 0, sizeof(exp));
-		if (spf_cache_load(ctx->cache_dir, domain, &exp, cerr,
-				   sizeof(cerr)) < 0) {
-			log_warnx("spf:%s: %s; no cached expansion in %s "
-				  "either", domain, err, ctx->cache_dir);
-			return NULL;
-		}
-		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC",
-			 gmtime(&exp.resolved_at));
-		log_warnx("spf:%s: %s; using the expansion cached at %s",
-			  domain, err, when);
-	}
-	ctx->exp = xreallocarray(ctx->exp, ctx->count + 1, sizeof(*ctx->exp));
-	ctx->domains = xreallocarray(ctx->domains, ctx->count + 1,
-				     sizeof(*ctx->domains));
-	ctx->exp[ctx->count] = exp;
-	ctx->domains[ctx->count] = xstrdup(domain);
-	return &ctx->exp[ctx->count++];
+	return spf_source_load(ctx, domain);
 }
 
-/* cmd_list_spf_free - release the run's expansions */
-static void
-cmd_list_spf_free(struct cmd_list_spf *ctx)
+/*
+ * cmd_list_spf_new - a store that reads spf_cache_dir but never writes
+ * it, and shows what DNS says now, however much it shrank
+ */
+static struct spf_source *
+cmd_list_spf_new(const struct conf *conf)
 {
-	size_t i;
+	struct spf_source_policy policy;
 
-	for (i = 0; i < ctx->count; i++) {
-		spf_expansion_free(&ctx->exp[i]);
-		free(ctx->domains[i]);
-	}
-	free(ctx->exp);
-	free(ctx->domains);
+	policy.cache_dir = conf_str(conf, "spf_cache_dir");
+	policy.refresh_min = conf_time(conf, "spf_refresh_min");
+	policy.refresh_max = conf_time(conf, "spf_refresh_max");
+	policy.shrink_limit = 100;
+	return spf_source_new(&policy, SPF_SOURCE_QUIET);
 }
 
 /* cmd_list_load - see commands.h */
 struct lists *
 cmd_list_load(const char *path, struct conf **conf_r)
 {
-	struct cmd_list_spf spf = { 0 };
+	struct spf_source *spf;
 	struct lists *lists;
 	struct conf *conf;
 	char err[1024];
 
-	if ((conf = conf_load(path, err, sizeof(err))) == NULL) {
+	if ((conf = conf_load(path, err, sizeof(err))) == NULL ||
+	    conf_dns_apply(conf, err, sizeof(err)) < 0) {
 		cmd_list_error("%s", err);
+		conf_free(conf);
 		return NULL;
 	}
-	spf.cache_dir = conf_str(conf, "spf_cache_dir");
-	lists = lists_build(conf, cmd_list_spf, &spf, cmd_list_warn, NULL,
+	spf = cmd_list_spf_new(conf);
+	lists = lists_build(conf, cmd_list_spf, spf, cmd_list_warn, NULL,
 			    err, sizeof(err));
-	cmd_list_spf_free(&spf);
+	spf_source_free(spf);
 	if (lists == NULL) {
 		cmd_list_error("%s", err);
 		conf_free(conf);

@@ -6,35 +6,12 @@
 # outcome of "proxy accept" over loopback. No root needed.
 set -u
 : "${TRUSTMX:?set TRUSTMX to the trustmx binary}"
+. "${TMX_SRCDIR:?set TMX_SRCDIR to the source tree}/test/stack/assert.sh"
 command -v jq >/dev/null || { echo "SKIP: jq not installed"; exit 77; }
 
 TMP=$(mktemp -d /tmp/trustmx-cli.XXXXXX)
 ACCEPT_PID=""
 trap 'rc=$?; [ -n "$ACCEPT_PID" ] && kill $ACCEPT_PID 2>/dev/null; rm -rf "$TMP"; exit $rc' EXIT
-CHECKS=0
-FAILS=0
-
-# expect NAME GOT WANT - one comparison
-expect() {
-	CHECKS=$((CHECKS + 1))
-	if [ "$2" = "$3" ]; then
-		echo "ok   $1: $2"
-	else
-		echo "FAIL $1: got \"$2\", want \"$3\""
-		FAILS=$((FAILS + 1))
-	fi
-}
-
-# jqx NAME JSON FILTER WANT - expect on a jq -r filter
-jqx() {
-	expect "$1 $3" "$(printf '%s\n' "$2" | jq -c -r "$3" 2>&1)" "$4"
-}
-
-# unhex HEX - the bytes HEX spells
-unhex() {
-	# shellcheck disable=SC2059
-	printf "$(printf '%s' "$1" | sed 's/../\\x&/g')"
-}
 
 # hexof FILE - a file's bytes in hex
 hexof() {
@@ -43,11 +20,11 @@ hexof() {
 
 # decode NAME HEX - decode bytes; sets $json and $rc, checks one line
 decode() {
-	unhex "$2" >"$TMP/in"
+	tmx_unhex "$2" >"$TMP/in"
 	"$TRUSTMX" proxy decode <"$TMP/in" >"$TMP/out"
 	rc=$?
 	json=$(cat "$TMP/out")
-	expect "$1 output lines" "$(wc -l <"$TMP/out")" 1
+	tmx_expect "$1 output lines" "$(wc -l <"$TMP/out")" 1
 }
 
 # --- decode: what HAProxy 2.6 sent (send-proxy-v2 with proxy-v2-options
@@ -55,86 +32,86 @@ decode() {
 # TLS 1.3 client 192.0.2.10 -> frontend 192.0.2.20:8443), then "hello\n"
 HAPROXY_V2=0d0a0d0a000d0a515549540a211100b3c000020ac0000214a8a420fb03000457d0e847010004736d747002000f6d782e6578616d706c652e74657374050028433030303032304141384134433030303032313432304642364230323342433630303030323546462000590700000000210007544c5376312e3322001272656c6179312e6578616d706c652e6e6574250005454332353624001165636473612d776974682d534841323536230016544c535f4145535f3235365f47434d5f53484133383468656c6c6f0a
 decode haproxy-v2 $HAPROXY_V2
-expect "haproxy-v2 exit" $rc 0
-jqx haproxy-v2 "$json" .status ok
-jqx haproxy-v2 "$json" .version 2
-jqx haproxy-v2 "$json" .command PROXY
-jqx haproxy-v2 "$json" .family TCP4
-jqx haproxy-v2 "$json" '"\(.src):\(.src_port) \(.dst):\(.dst_port)"' \
+tmx_expect "haproxy-v2 exit" $rc 0
+tmx_jq haproxy-v2 "$json" .status ok
+tmx_jq haproxy-v2 "$json" .version 2
+tmx_jq haproxy-v2 "$json" .command PROXY
+tmx_jq haproxy-v2 "$json" .family TCP4
+tmx_jq haproxy-v2 "$json" '"\(.src):\(.src_port) \(.dst):\(.dst_port)"' \
 	"192.0.2.10:43172 192.0.2.20:8443"
-jqx haproxy-v2 "$json" .consumed 195
-jqx haproxy-v2 "$json" .crc32c valid
-jqx haproxy-v2 "$json" .alpn smtp
-jqx haproxy-v2 "$json" .authority mx.example.test
-jqx haproxy-v2 "$json" .unique_id \
+tmx_jq haproxy-v2 "$json" .consumed 195
+tmx_jq haproxy-v2 "$json" .crc32c valid
+tmx_jq haproxy-v2 "$json" .alpn smtp
+tmx_jq haproxy-v2 "$json" .authority mx.example.test
+tmx_jq haproxy-v2 "$json" .unique_id \
 	43303030303230414138413443303030303231343230464236423032334243363030303032354646
-jqx haproxy-v2 "$json" .ssl_verified true
-jqx haproxy-v2 "$json" .ssl_client 7
-jqx haproxy-v2 "$json" .ssl_version TLSv1.3
-jqx haproxy-v2 "$json" .ssl_cn relay1.example.net
-jqx haproxy-v2 "$json" .ssl_cipher TLS_AES_256_GCM_SHA384
-jqx haproxy-v2 "$json" .tlvs \
+tmx_jq haproxy-v2 "$json" .ssl_verified true
+tmx_jq haproxy-v2 "$json" .ssl_client 7
+tmx_jq haproxy-v2 "$json" .ssl_version TLSv1.3
+tmx_jq haproxy-v2 "$json" .ssl_cn relay1.example.net
+tmx_jq haproxy-v2 "$json" .ssl_cipher TLS_AES_256_GCM_SHA384
+tmx_jq haproxy-v2 "$json" .tlvs \
 	'[{"type":3,"len":4},{"type":1,"len":4},{"type":2,"len":15},{"type":5,"len":40},{"type":32,"len":89}]'
 
 # The same header with one address byte changed: the CRC32C catches it.
 decode crc-bad "${HAPROXY_V2:0:32}c1${HAPROXY_V2:34}"
-expect "crc-bad exit" $rc 1
-jqx crc-bad "$json" .status invalid
-jqx crc-bad "$json" '.reason | length > 0' true
+tmx_expect "crc-bad exit" $rc 1
+tmx_jq crc-bad "$json" .status invalid
+tmx_jq crc-bad "$json" '.reason | length > 0' true
 
 # HAProxy's check-send-proxy health check: v2 LOCAL, nothing else.
 decode haproxy-check 0d0a0d0a000d0a515549540a20000000
-expect "haproxy-check exit" $rc 0
-jqx haproxy-check "$json" . \
+tmx_expect "haproxy-check exit" $rc 0
+tmx_jq haproxy-check "$json" . \
 	'{"status":"ok","version":2,"command":"LOCAL","family":"UNSPEC","consumed":16,"crc32c":"absent","tlvs":[]}'
 
 # Every prefix of the HAProxy header is incomplete, never invalid.
 for cut in 1 12 15 16 17 100 194; do
 	decode "cut-$cut" "${HAPROXY_V2:0:$((cut * 2))}"
-	expect "cut-$cut exit" $rc 1
-	jqx "cut-$cut" "$json" .status incomplete
-	jqx "cut-$cut" "$json" '.need > 0 and .need <= 195' true
+	tmx_expect "cut-$cut exit" $rc 1
+	tmx_jq "cut-$cut" "$json" .status incomplete
+	tmx_jq "cut-$cut" "$json" '.need > 0 and .need <= 195' true
 done
 decode cut-194-need "${HAPROXY_V2:0:388}"
-jqx cut-194-need "$json" .need 1
+tmx_jq cut-194-need "$json" .need 1
 
 # v1 lines, with application bytes after them.
 v1=$(printf 'PROXY TCP4 192.0.2.1 198.51.100.2 56324 25\r\nEHLO x\r\n' | od -An -v -tx1 | tr -d ' \n')
 decode v1-tcp4 "$v1"
-jqx v1-tcp4 "$json" . \
+tmx_jq v1-tcp4 "$json" . \
 	'{"status":"ok","version":1,"command":"PROXY","family":"TCP4","src":"192.0.2.1","src_port":56324,"dst":"198.51.100.2","dst_port":25,"consumed":44}'
 v1=$(printf 'PROXY TCP6 2001:db8::1 2001:db8:0:0:0:0:0:25 65535 587\r\n' | od -An -v -tx1 | tr -d ' \n')
 decode v1-tcp6 "$v1"
-jqx v1-tcp6 "$json" '"\(.family) \(.src) \(.src_port) \(.dst) \(.dst_port)"' \
+tmx_jq v1-tcp6 "$json" '"\(.family) \(.src) \(.src_port) \(.dst) \(.dst_port)"' \
 	"TCP6 2001:db8::1 65535 2001:db8::25 587"
 v1=$(printf 'PROXY UNKNOWN\r\n' | od -An -v -tx1 | tr -d ' \n')
 decode v1-unknown "$v1"
-jqx v1-unknown "$json" . \
+tmx_jq v1-unknown "$json" . \
 	'{"status":"ok","version":1,"command":"PROXY","family":"UNKNOWN","consumed":15}'
 
 # Not headers at all, and a v1 line that lies.
 for bad in 'GET / HTTP/1.0\r\n\r\n' 'PROXY TCP4 192.0.2.1 198.51.100.2 56324 99999\r\n' \
     'PROXY TCP4 2001:db8::1 198.51.100.2 1 2\r\n'; do
 	decode "bad $bad" "$(printf "$bad" | od -An -v -tx1 | tr -d ' \n')"
-	expect "bad $bad exit" $rc 1
-	jqx "bad $bad" "$json" .status invalid
+	tmx_expect "bad $bad exit" $rc 1
+	tmx_jq "bad $bad" "$json" .status invalid
 done
 decode empty ""
-jqx empty "$json" .status incomplete
+tmx_jq empty "$json" .status incomplete
 
 # --- encode: exact bytes where they can be written by hand
 "$TRUSTMX" proxy encode --version 1 --src 192.0.2.1 --src-port 56324 \
 	--dst 198.51.100.2 --dst-port 25 >"$TMP/v1"
-expect "encode v1 bytes" "$(hexof "$TMP/v1")" \
+tmx_expect "encode v1 bytes" "$(hexof "$TMP/v1")" \
 	"$(printf 'PROXY TCP4 192.0.2.1 198.51.100.2 56324 25\r\n' | od -An -v -tx1 | tr -d ' \n')"
 "$TRUSTMX" proxy encode --version 1 >"$TMP/v1u"
-expect "encode v1 UNKNOWN" "$(hexof "$TMP/v1u")" "$(printf 'PROXY UNKNOWN\r\n' | od -An -v -tx1 | tr -d ' \n')"
+tmx_expect "encode v1 UNKNOWN" "$(hexof "$TMP/v1u")" "$(printf 'PROXY UNKNOWN\r\n' | od -An -v -tx1 | tr -d ' \n')"
 "$TRUSTMX" proxy encode --command LOCAL >"$TMP/local"
-expect "encode LOCAL = HAProxy's health check" "$(hexof "$TMP/local")" \
+tmx_expect "encode LOCAL = HAProxy's health check" "$(hexof "$TMP/local")" \
 	0d0a0d0a000d0a515549540a20000000
 "$TRUSTMX" proxy encode --family TCP4 --src 192.0.2.10 --src-port 43172 \
 	--dst 192.0.2.20 --dst-port 8443 --tlv 0xe0:cafe --noop 2 >"$TMP/tlv"
-expect "encode TCP4 TLVs bytes" "$(hexof "$TMP/tlv")" \
+tmx_expect "encode TCP4 TLVs bytes" "$(hexof "$TMP/tlv")" \
 	0d0a0d0a000d0a515549540a21110016c000020ac0000214a8a420fbe00002cafe0400020000
 
 # --- encode | decode, every family
@@ -143,10 +120,10 @@ roundtrip() {
 	name=$1 filter=$2 want=$3
 	shift 3
 	"$TRUSTMX" proxy encode "$@" >"$TMP/rt"
-	expect "$name encode exit" $? 0
+	tmx_expect "$name encode exit" $? 0
 	json=$("$TRUSTMX" proxy decode <"$TMP/rt")
-	expect "$name decode exit" $? 0
-	jqx "$name" "$json" "$filter" "$want"
+	tmx_expect "$name decode exit" $? 0
+	tmx_jq "$name" "$json" "$filter" "$want"
 }
 ADDR='"\(.version) \(.command) \(.family) \(.src):\(.src_port // "-") \(.dst):\(.dst_port // "-")"'
 roundtrip tcp4 "$ADDR" "2 PROXY TCP4 203.0.113.9:4242 192.0.2.25:25" \
@@ -167,13 +144,13 @@ roundtrip v1-tcp6 "$ADDR" "1 PROXY TCP6 2001:db8::9:1 2001:db8::25:25" \
 roundtrip mapped "$ADDR" "2 PROXY TCP6 ::ffff:192.0.2.9:1 ::ffff:192.0.2.25:25" \
 	--src ::ffff:192.0.2.9 --src-port 1 --dst ::ffff:192.0.2.25 --dst-port 25
 json=$("$TRUSTMX" proxy decode --unmap <"$TMP/rt")
-jqx mapped-unmap "$json" "$ADDR" "2 PROXY TCP6 192.0.2.9:1 192.0.2.25:25"
+tmx_jq mapped-unmap "$json" "$ADDR" "2 PROXY TCP6 192.0.2.9:1 192.0.2.25:25"
 roundtrip tlvs-in-order '[.tlvs[].type]' '[1,2,5,48,4,32,224,3]' \
 	--src 203.0.113.9 --src-port 1 --dst 192.0.2.25 --dst-port 25 \
 	--alpn smtp --authority mx.example.test --unique-id 0BADC0DE \
 	--netns blue --noop 7 --ssl-cn relay.example --ssl-version TLSv1.2 \
 	--tlv 224:00 --crc32c
-jqx tlvs-values "$json" \
+tmx_jq tlvs-values "$json" \
 	'"\(.alpn) \(.authority) \(.unique_id) \(.netns) \(.ssl_cn) \(.ssl_version) \(.crc32c) \(.ssl_verified)"' \
 	"smtp mx.example.test 0badc0de blue relay.example TLSv1.2 valid false"
 roundtrip ssl-verified '"\(.ssl_verified) \(.ssl_client) \(.ssl_verify) \(.ssl_cipher)"' \
@@ -186,8 +163,8 @@ roundtrip ssl-unverified '"\(.ssl_verified) \(.ssl_verify)"' "false 20" \
 nasty=$(printf 'a"b\\c\001\t\033[31m\302\251')
 roundtrip nasty-authority .authority "$nasty" --authority "$nasty"
 "$TRUSTMX" proxy encode --tlv 2:ff00fe0a22 | "$TRUSTMX" proxy decode >"$TMP/out"
-expect "invalid UTF-8 stays one line" "$(wc -l <"$TMP/out")" 1
-jqx invalid-utf8 "$(cat "$TMP/out")" '.authority | explode' '[255,0,254,10,34]'
+tmx_expect "invalid UTF-8 stays one line" "$(wc -l <"$TMP/out")" 1
+tmx_jq invalid-utf8 "$(cat "$TMP/out")" '.authority | explode' '[255,0,254,10,34]'
 
 # --- encode errors: exit 2, a message, and nothing on stdout
 # refuse NAME ENCODE-ARGS...
@@ -195,9 +172,9 @@ refuse() {
 	name=$1
 	shift
 	"$TRUSTMX" proxy encode "$@" >"$TMP/out" 2>"$TMP/err"
-	expect "$name exit" $? 2
-	expect "$name stdout bytes" "$(wc -c <"$TMP/out")" 0
-	expect "$name says why" "$([ -s "$TMP/err" ] && echo yes)" yes
+	tmx_expect "$name exit" $? 2
+	tmx_expect "$name stdout bytes" "$(wc -c <"$TMP/out")" 0
+	tmx_expect "$name says why" "$([ -s "$TMP/err" ] && echo yes)" yes
 }
 refuse bad-version --version 3
 refuse bad-command --command PING
@@ -221,9 +198,9 @@ refuse ssl-client --ssl-client 256
 refuse unknown-option --frobnicate
 refuse stray-argument stray
 "$TRUSTMX" proxy decode stray </dev/null >/dev/null 2>&1
-expect "decode with an argument exit" $? 2
+tmx_expect "decode with an argument exit" $? 2
 "$TRUSTMX" proxy frob >/dev/null 2>&1
-expect "unknown proxy subcommand exit" $? 2
+tmx_expect "unknown proxy subcommand exit" $? 2
 
 # --- accept: each trust outcome, over loopback
 # accept_start NAME ARGS... - start "proxy accept 127.0.0.1:0 ARGS" with its
@@ -262,10 +239,10 @@ accept_done() {
 	done
 	if kill -0 $ACCEPT_PID 2>/dev/null; then
 		kill $ACCEPT_PID
-		expect "$1 exited after --count" running exited
+		tmx_expect "$1 exited after --count" running exited
 	else
 		wait $ACCEPT_PID
-		expect "$1 exit" $? 0
+		tmx_expect "$1 exit" $? 0
 	fi
 	ACCEPT_PID=""
 }
@@ -276,45 +253,44 @@ accept_start outcomes --count 6 --timeout 300
 printf 'EHLO x\r\n' >>"$TMP/h"
 cat "$TMP/h" >"/dev/tcp/127.0.0.1/$PORT"
 json=$(accept_line 1)
-jqx accept-proxied "$json" '"\(.status) \(.outcome) \(.client):\(.client_port) \(.peer) \(.crc32c) \(.consumed)"' \
+tmx_jq accept-proxied "$json" '"\(.status) \(.outcome) \(.client):\(.client_port) \(.peer) \(.crc32c) \(.consumed)"' \
 	"ok proxied 203.0.113.9:4242 127.0.0.1 valid 42"
 "$TRUSTMX" proxy encode --command LOCAL >"/dev/tcp/127.0.0.1/$PORT"
 json=$(accept_line 2)
-jqx accept-probe "$json" '"\(.status) \(.command) \(.outcome) \(.client == .peer) \(.client_port == .peer_port)"' \
+tmx_jq accept-probe "$json" '"\(.status) \(.command) \(.outcome) \(.client == .peer) \(.client_port == .peer_port)"' \
 	"ok LOCAL probe true true"
 printf 'EHLO client.example\r\n' >"/dev/tcp/127.0.0.1/$PORT"
 json=$(accept_line 3)
-jqx accept-no-header "$json" '"\(.status) \(.outcome) \(.client // "-")"' "none refuse-no-header -"
+tmx_jq accept-no-header "$json" '"\(.status) \(.outcome) \(.client // "-")"' "none refuse-no-header -"
 printf 'PROXY TCP4 192.0.2.1\r\n' >"/dev/tcp/127.0.0.1/$PORT"
 json=$(accept_line 4)
-jqx accept-invalid "$json" '"\(.status) \(.outcome) \(.reason | length > 0)"' "invalid refuse-invalid true"
+tmx_jq accept-invalid "$json" '"\(.status) \(.outcome) \(.reason | length > 0)"' "invalid refuse-invalid true"
 exec 3<>"/dev/tcp/127.0.0.1/$PORT"
 json=$(accept_line 5)
 exec 3<&-
-jqx accept-timeout "$json" '"\(.status) \(.outcome)"' "timeout refuse-timeout"
+tmx_jq accept-timeout "$json" '"\(.status) \(.outcome)"' "timeout refuse-timeout"
 printf '\r\n\r\n' >"/dev/tcp/127.0.0.1/$PORT"
 json=$(accept_line 6)
-jqx accept-eof "$json" '"\(.status) \(.outcome)"' "eof refuse-timeout"
+tmx_jq accept-eof "$json" '"\(.status) \(.outcome)"' "eof refuse-timeout"
 accept_done outcomes
 
 accept_start untrusted --count 1 --trusted 192.0.2.0/24,2001:db8::/32
 "$TRUSTMX" proxy encode --src 203.0.113.9 --src-port 1 --dst 192.0.2.25 \
 	--dst-port 25 >"/dev/tcp/127.0.0.1/$PORT"
 json=$(accept_line 1)
-jqx accept-untrusted "$json" '"\(.status // "unread") \(.outcome) \(.src // "-")"' \
+tmx_jq accept-untrusted "$json" '"\(.status // "unread") \(.outcome) \(.src // "-")"' \
 	"unread refuse-untrusted -"
 accept_done untrusted
 
 accept_start direct --count 1 --allow-direct --trusted 127.0.0.0/8
 printf 'EHLO client.example\r\n' >"/dev/tcp/127.0.0.1/$PORT"
 json=$(accept_line 1)
-jqx accept-direct "$json" '"\(.status) \(.outcome) \(.client == .peer)"' "none direct true"
+tmx_jq accept-direct "$json" '"\(.status) \(.outcome) \(.client == .peer)"' "none direct true"
 accept_done direct
 
 "$TRUSTMX" proxy accept 127.0.0.1:0 --trusted 192.0.2.1/24 >/dev/null 2>&1
-expect "accept --trusted with host bits exit" $? 2
+tmx_expect "accept --trusted with host bits exit" $? 2
 "$TRUSTMX" proxy accept 192.0.2.1 >/dev/null 2>&1
-expect "accept without a port exit" $? 2
+tmx_expect "accept without a port exit" $? 2
 
-echo "$CHECKS checks, $FAILS failed"
-[ "$FAILS" = 0 ] && [ "$CHECKS" -gt 0 ]
+tmx_finish

@@ -1,13 +1,14 @@
 #!/usr/bin/python3
-# rfc7208-zones.py - turn the openspf RFC 7208 suite (YAML) into one dnsmasq
-# configuration and one test list per scenario, for rfc7208.sh. Run at test
-# time; nothing it writes is committed.
+# rfc7208-zones.py - turn the openspf RFC 7208 suite (YAML) into one zone
+# and one test list per scenario, for rfc7208.sh. Run at test time;
+# nothing it writes is committed.
 #
 #   rfc7208-zones.py SUITE.yml OUTDIR BLACKHOLE-ADDR
 #
-# OUTDIR/NN.conf: dns-rr/cname/server/local lines for dnsmasq. Names the
-# zone lists answer what they list; a TIMEOUT entry sends every other type
-# of that name to BLACKHOLE-ADDR, where nothing answers; any other name is
+# OUTDIR/NN.zone: records for tmx_dns_zone (test/stack/dns.sh): RR (wire
+# rdata in hex), CNAME, DELEGATE and ZONE lines. Names the zone lists
+# answer what they list; a TIMEOUT entry sends every other type of that
+# name to BLACKHOLE-ADDR, where nothing answers; any other name is
 # NXDOMAIN. SPF data doubles as TXT unless the name has TXT entries.
 # OUTDIR/NN.tests: one line per test, fields separated by \x1f: name, host,
 # helo, mailfrom, acceptable results (comma-separated).
@@ -23,8 +24,11 @@ TYPES = {'A': 1, 'PTR': 12, 'MX': 15, 'TXT': 16, 'AAAA': 28, 'SPF': 99,
 
 
 def wire_name(name):
-    """A domain name in uncompressed wire form."""
+    """A domain name in uncompressed wire form ("" and "." are the root:
+    one zero byte, as in a null MX)."""
     out = b''
+    if str(name).rstrip('.') == '':
+        return b'\0'
     for label in str(name).rstrip('.').split('.'):
         raw = label.encode('latin-1')
         out += bytes([len(raw)]) + raw
@@ -41,8 +45,15 @@ def text_bytes(s):
 
 
 def txt_rdata(value):
-    """TXT/SPF rdata: a list is one RR of several character-strings."""
+    """TXT/SPF rdata: a list is one RR of several character-strings.
+
+    An empty list ("null text") becomes one empty character-string: TXT
+    rdata of length 0 is malformed (RFC 1035 3.3.14 wants one or more
+    strings) and a validating resolver such as libunbound rejects the
+    whole answer, where the suite means a record that is not SPF's."""
     parts = value if isinstance(value, list) else [value]
+    if not parts:
+        parts = ['']
     out = b''
     for part in parts:
         raw = text_bytes(part)
@@ -55,7 +66,7 @@ def txt_rdata(value):
 
 
 def rdata(rtype, value):
-    """Wire rdata of one record, as dnsmasq's dns-rr wants it (hex)."""
+    """Wire rdata of one record (an RR record's hex)."""
     if rtype == 'A':
         return ipaddress.IPv4Address(str(value)).packed
     if rtype == 'AAAA':
@@ -70,7 +81,7 @@ def rdata(rtype, value):
 
 
 def zone_lines(zonedata, blackhole):
-    """dnsmasq configuration lines for one scenario's zone."""
+    """tmx_dns_zone records for one scenario's zone."""
     lines = []
     lower = {str(n).lower().rstrip('.'): n for n in zonedata}
     for name, entries in zonedata.items():
@@ -80,8 +91,8 @@ def zone_lines(zonedata, blackhole):
         for entry in entries:
             if entry == 'TIMEOUT':
                 # only what is listed before TIMEOUT gets an answer
-                lines.append('server=/%s/%s' % (name, blackhole))
-                lines.append('local=/*.%s/' % name)
+                lines.append('DELEGATE %s %s' % (name, blackhole))
+                lines.append('ZONE *.%s' % name)
                 break
             for rtype, value in entry.items():
                 if rtype == 'TXT' and value == 'NONE':
@@ -93,15 +104,14 @@ def zone_lines(zonedata, blackhole):
                         isinstance(e, dict) and 'CNAME' in e
                         for e in tentries)
                     if plain and target != name.lower():
-                        lines.append('cname=%s,%s' % (name, target))
+                        lines.append('CNAME %s %s' % (name, target))
                         continue
                 data = rdata(rtype, value)
-                lines.append('dns-rr=%s,%d,%s' % (name, TYPES[rtype],
-                                                  data.hex()))
+                lines.append('RR %s %d %s' % (name, TYPES[rtype], data.hex()))
                 if rtype == 'SPF' and not has_txt:
-                    lines.append('dns-rr=%s,%d,%s' % (name, TYPES['TXT'],
-                                                      data.hex()))
-    lines.append('local=/#/')
+                    lines.append('RR %s %d %s' % (name, TYPES['TXT'],
+                                                  data.hex()))
+    lines.append('ZONE #')
     return lines
 
 
@@ -125,7 +135,7 @@ def main():
         docs = [d for d in yaml.safe_load_all(f) if d]
     for i, doc in enumerate(docs):
         base = os.path.join(outdir, '%02d' % i)
-        with open(base + '.conf', 'w', encoding='latin-1') as f:
+        with open(base + '.zone', 'w', encoding='latin-1') as f:
             f.write('\n'.join(zone_lines(doc.get('zonedata') or {},
                                          blackhole)) + '\n')
         with open(base + '.tests', 'w', encoding='utf-8') as f:

@@ -5,24 +5,22 @@
 # private network namespace. Passes only at 203/203 and all of ours.
 set -u
 
-. "$TMX_SRCDIR/test/lib/netns.sh"
+. "$TMX_SRCDIR/test/stack/netns.sh"
 tmx_need dnsmasq
 [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import yaml' 2>/dev/null ||
 	tmx_skip "python3-yaml not installed"
 tmx_enter "$@"
+. "$TMX_SRCDIR/test/stack/assert.sh"
+. "$TMX_SRCDIR/test/stack/dns.sh"
 
 blackhole=127.0.0.54	# nothing listens: TIMEOUT names get no answer
 
-# rfc7208_dns_stop - stop the previous scenario's dnsmasq and undo its
-# resolv.conf bind mount, so that tmx_dns_start can start the next afresh
-rfc7208_dns_stop() {
-	local pid
-	[ -s "$TMX_TMP/dnsmasq.pid" ] || return 0
-	pid=$(cat "$TMX_TMP/dnsmasq.pid")
-	kill "$pid" 2>/dev/null
-	while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
-	rm -f "$TMX_TMP/dnsmasq.pid"
-	umount /etc/resolv.conf
+# rfc7208_serve ZONE - dnsmasq serving one scenario's zone (rfc7208-zones.py)
+rfc7208_serve() {
+	tmx_dns_stop
+	tmx_dns_clear
+	tmx_dns_zone <"$1" || return 1
+	tmx_dns_start "timeout:1 attempts:1"
 }
 
 # rfc7208_run_test - one line of a .tests file; prints FAIL lines. The
@@ -46,19 +44,18 @@ rfc7208_run_test() {
 # dnsmasq per scenario (zones of different scenarios collide); prints the
 # failures and "N/TOTAL passed"; false unless all EXPECTED tests passed
 rfc7208_run_suite() {
-	local dir=$TMX_TMP/$2 total=0 passed=0 conf line
+	local dir=$TMX_TMP/$2 total=0 passed=0 zone line
 	/usr/bin/python3 "$TMX_SRCDIR/test/conformance/rfc7208-zones.py" \
 		"$1" "$dir" "$blackhole" || return 1
-	for conf in "$dir"/*.conf; do
-		rfc7208_dns_stop
-		tmx_dns_start "$conf" "timeout:1 attempts:1" || return 1
+	for zone in "$dir"/*.zone; do
+		rfc7208_serve "$zone" || return 1
 		while IFS= read -r line; do
 			[ -n "$line" ] || continue
 			total=$((total + 1))
 			rfc7208_run_test "$line" && passed=$((passed + 1))
-		done <"${conf%.conf}.tests"
+		done <"${zone%.zone}.tests"
 	done
-	rfc7208_dns_stop
+	tmx_dns_stop
 	echo "$2: $passed/$total passed"
 	[ "$total" = "$3" ] && [ "$passed" = "$total" ]
 }
@@ -68,8 +65,7 @@ rfc7208_run_suite() {
 rfc7208_threads() {
 	local status
 	[ -n "${TMX_SPF_THREADS:-}" ] || return 0
-	tmx_dns_start "$TMX_TMP/trustmx/00.conf" "timeout:1 attempts:1" ||
-		return 1
+	rfc7208_serve "$TMX_TMP/trustmx/00.zone" || return 1
 	"$TMX_SPF_THREADS" 8 40 \
 		192.0.2.10 mail.example.com user@v4.example.com pass \
 		192.0.2.11 mail.example.com user@v4.example.com fail \
@@ -78,7 +74,7 @@ rfc7208_threads() {
 		127.0.0.1 mail.example.com user@local.example.com pass \
 		198.51.100.7 v4.example.com "" fail
 	status=$?
-	rfc7208_dns_stop
+	tmx_dns_stop
 	return $status
 }
 

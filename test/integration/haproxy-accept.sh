@@ -4,10 +4,11 @@
 # show exactly the addresses and ports we encoded (v1 and v2, IPv4 and IPv6,
 # with TLVs and CRC32C), and a v2 header whose CRC32C no longer matches
 # must be refused: HAProxy 2.6 verifies the checksum.
-. "$TMX_SRCDIR/test/lib/netns.sh"
+. "$TMX_SRCDIR/test/stack/netns.sh"
 tmx_enter "$@"
 tmx_need haproxy jq ss od
-. "$TMX_SRCDIR/test/integration/haproxy-lib.sh"
+. "$TMX_SRCDIR/test/stack/assert.sh"
+. "$TMX_SRCDIR/test/stack/haproxy.sh"
 set -u
 
 PORT=8025
@@ -36,8 +37,7 @@ frontend fe_pp
 
 backend be_none
 EOF
-hx_haproxy_start "$CFG" || exit 1
-hx_wait_listen $PORT || { cat "$LOG"; exit 1; }
+tmx_haproxy_start "$CFG" $PORT || exit 1
 
 # send NAME HOST - header (from $TMX_TMP/NAME.hdr) and an EHLO in one write:
 # HAProxy 2.6 gives up on a header that arrives in pieces
@@ -53,18 +53,18 @@ encode() {
 	shift
 	"$TRUSTMX" proxy encode "$@" >"$TMX_TMP/$name.hdr"
 	rc=$?
-	[ $rc = 0 ] || hx_expect "$name encode exit status" $rc 0
+	[ $rc = 0 ] || tmx_expect "$name encode exit status" $rc 0
 	return $rc
 }
 
 # expect_log NAME SRC SPORT DST DPORT [AUTHORITY UNIQUE-ID-HEX] - HAProxy
 # logged exactly these ("-": the header had no such TLV)
 expect_log() {
-	if ! hx_wait_grep "^TMXLOG .* cp=$3 " "$LOG" 5; then
-		hx_expect "$1 logged by HAProxy" "no line with cp=$3" "a line"
+	if ! tmx_wait_grep "^TMXLOG .* cp=$3 " "$LOG" 5; then
+		tmx_expect "$1 logged by HAProxy" "no line with cp=$3" "a line"
 		return
 	fi
-	hx_expect "$1 HAProxy log" "$(grep "^TMXLOG .* cp=$3 " "$LOG")" \
+	tmx_expect "$1 HAProxy log" "$(grep "^TMXLOG .* cp=$3 " "$LOG")" \
 		"TMXLOG ci=$2 cp=$3 fi=$4 fp=$5 auth=${6:--} uid=$(printf '%s' "${7:--}" | tr a-f A-F)"
 }
 
@@ -103,31 +103,31 @@ case_ok v2-tcp6-crc ::1 2001:db8:45::45 20006 2001:db8:25::25 25 \
 
 # A LOCAL header: HAProxy keeps the connection's real endpoints.
 encode v2-local --version 2 --command LOCAL && send v2-local 127.0.0.1
-hx_wait_grep "^TMXLOG ci=127.0.0.1 cp=[0-9]+ fi=127.0.0.1 fp=$PORT auth=- uid=-\$" "$LOG" 5
-hx_expect "v2-local logged with the real endpoints" "$?" 0
+tmx_wait_grep "^TMXLOG ci=127.0.0.1 cp=[0-9]+ fi=127.0.0.1 fp=$PORT auth=- uid=-\$" "$LOG" 5
+tmx_expect "v2-local logged with the real endpoints" "$?" 0
 
 # The same v2 header twice: as encoded, then with one address byte
 # changed (203 -> 202) and the CRC32C left as it was.
 encode crc-good --version 2 --family TCP4 --crc32c --src 203.0.113.77 \
 	--src-port 20077 --dst 198.51.100.25 --dst-port 25
 hex=$(od -An -v -tx1 "$TMX_TMP/crc-good.hdr" | tr -d ' \n')
-hx_expect "crc-good first source byte" "${hex:32:2}" cb
-hx_unhex "${hex:0:32}ca${hex:34}" >"$TMX_TMP/crc-bad.hdr"
+tmx_expect "crc-good first source byte" "${hex:32:2}" cb
+tmx_unhex "${hex:0:32}ca${hex:34}" >"$TMX_TMP/crc-bad.hdr"
 json=$("$TRUSTMX" proxy decode <"$TMX_TMP/crc-good.hdr")
-hx_jq crc-good "$json" .crc32c valid
-hx_jq crc-good "$json" .src 203.0.113.77
+tmx_jq crc-good "$json" .crc32c valid
+tmx_jq crc-good "$json" .src 203.0.113.77
 json=$("$TRUSTMX" proxy decode <"$TMX_TMP/crc-bad.hdr")
-hx_expect "crc-bad decode exit status" "$?" 1
-hx_jq crc-bad "$json" .status invalid
+tmx_expect "crc-bad decode exit status" "$?" 1
+tmx_jq crc-bad "$json" .status invalid
 send crc-bad 127.0.0.1
 # HAProxy 2.6 verifies CRC32C: it logs the refusal (with whatever address
 # it had read so far) and no session for the corrupted header.
-hx_wait_grep '202\.0\.113\.77:20077 .*invalid PROXY protocol header' "$LOG" 5
-hx_expect "crc-bad refused by HAProxy" "$?" 0
+tmx_wait_grep '202\.0\.113\.77:20077 .*invalid PROXY protocol header' "$LOG" 5
+tmx_expect "crc-bad refused by HAProxy" "$?" 0
 send crc-good 127.0.0.1
 expect_log crc-good 203.0.113.77 20077 198.51.100.25 25
-hx_expect "crc-bad: no session logged" \
+tmx_expect "crc-bad: no session logged" \
 	"$(grep -c '^TMXLOG ci=202\.0\.113\.77 ' "$LOG")" 0
-hx_expect "sessions logged" "$(grep -c '^TMXLOG ' "$LOG")" 8
+tmx_expect "sessions logged" "$(grep -c '^TMXLOG ' "$LOG")" 8
 
-hx_finish
+tmx_finish

@@ -4,11 +4,12 @@
 # "trustmx proxy accept". Everything our parser reports must equal what
 # HAProxy itself logged for the same connection; a HAProxy health check
 # with check-send-proxy must come out as a LOCAL probe.
-. "$TMX_SRCDIR/test/lib/netns.sh"
+. "$TMX_SRCDIR/test/stack/netns.sh"
 tmx_enter "$@"
 tmx_need haproxy openssl jq ss od timeout
-. "$TMX_SRCDIR/test/integration/certs.sh"
-. "$TMX_SRCDIR/test/integration/haproxy-lib.sh"
+. "$TMX_SRCDIR/test/stack/assert.sh"
+. "$TMX_SRCDIR/test/stack/certs.sh"
+. "$TMX_SRCDIR/test/stack/haproxy.sh"
 set -u
 
 CN="relay1.client.example"	# the client certificate's CN
@@ -33,7 +34,7 @@ for a in v1:127.0.0.1:10001 v2:127.0.0.1:10002 v2-6:[::1]:10003 \
 	tmx_bg "accept-${a%%:*}" "$TRUSTMX" proxy accept "${a#*:}" \
 		--count 1 --timeout 5000
 done
-hx_wait_listen 10001 10002 10003 10004 10005 || exit 1
+tmx_wait_listen 10001 10002 10003 10004 10005 || exit 1
 
 bind_tls="ssl crt $CERTS/server.pem ca-file $CERTS/ca.crt verify required alpn smtp,h2"
 v2_opts="send-proxy-v2 proxy-v2-options crc32c,unique-id,ssl,cert-cn,ssl-cipher,authority"
@@ -76,8 +77,7 @@ backend be_v1_6
 backend be_check
 	server chk 127.0.0.1:10005 check check-send-proxy send-proxy-v2 inter 300
 EOF
-hx_haproxy_start "$CFG" || exit 1
-hx_wait_listen $PORT_V1 $PORT_V2 || { cat "$LOG"; exit 1; }
+tmx_haproxy_start "$CFG" $PORT_V1 $PORT_V2 || exit 1
 
 # tls_client NAME BIND CONNECT - one TLS session with ALPN, SNI, client cert
 tls_client() {
@@ -90,69 +90,69 @@ tls_client() {
 
 # accept_json NAME - the JSON line "proxy accept" printed for its connection
 accept_json() {
-	hx_wait_grep '^\{' "$TMX_TMP/accept-$1.log" 10 >&2 || return 1
+	tmx_wait_grep '^\{' "$TMX_TMP/accept-$1.log" 10 >&2 || return 1
 	grep -m 1 '^{' "$TMX_TMP/accept-$1.log"
 }
 
 # check_common NAME JSON LOGLINE FAMILY CLIENT FRONT PORT - what v1 and v2 share
 check_common() {
 	name=$1 json=$2 line=$3
-	h_ci=$(hx_log_field "$line" ci)
-	h_cp=$(hx_log_field "$line" cp)
-	h_fi=$(hx_log_field "$line" fi)
-	h_fp=$(hx_log_field "$line" fp)
+	h_ci=$(tmx_kv "$line" ci)
+	h_cp=$(tmx_kv "$line" cp)
+	h_fi=$(tmx_kv "$line" "fi")
+	h_fp=$(tmx_kv "$line" fp)
 	# The setup is what we think: HAProxy saw our client on its address.
-	hx_expect "$name haproxy %ci" "$h_ci" "$5"
-	hx_expect "$name haproxy %fi:%fp" "$h_fi:$h_fp" "$6:$7"
-	hx_jq "$name" "$json" .status ok
-	hx_jq "$name" "$json" .outcome proxied
-	hx_jq "$name" "$json" .command PROXY
-	hx_jq "$name" "$json" .family "$4"
-	hx_jq "$name" "$json" .src "$h_ci"
-	hx_jq "$name" "$json" .src_port "$h_cp"
-	hx_jq "$name" "$json" .dst "$h_fi"
-	hx_jq "$name" "$json" .dst_port "$h_fp"
-	hx_jq "$name" "$json" .client "$h_ci"
-	hx_jq "$name" "$json" .client_port "$h_cp"
+	tmx_expect "$name haproxy %ci" "$h_ci" "$5"
+	tmx_expect "$name haproxy %fi:%fp" "$h_fi:$h_fp" "$6:$7"
+	tmx_jq "$name" "$json" .status ok
+	tmx_jq "$name" "$json" .outcome proxied
+	tmx_jq "$name" "$json" .command PROXY
+	tmx_jq "$name" "$json" .family "$4"
+	tmx_jq "$name" "$json" .src "$h_ci"
+	tmx_jq "$name" "$json" .src_port "$h_cp"
+	tmx_jq "$name" "$json" .dst "$h_fi"
+	tmx_jq "$name" "$json" .dst_port "$h_fp"
+	tmx_jq "$name" "$json" .client "$h_ci"
+	tmx_jq "$name" "$json" .client_port "$h_cp"
 }
 
 # check_v1 NAME FE FAMILY CLIENT FRONT - a v1 header against HAProxy's log
 check_v1() {
 	json=$(accept_json "$1")
-	hx_wait_grep "^TMXLOG fe=$2 " "$LOG" 10 || return 1
+	tmx_wait_grep "^TMXLOG fe=$2 " "$LOG" 10 || return 1
 	line=$(grep -m 1 "^TMXLOG fe=$2 " "$LOG")
 	check_common "$1" "$json" "$line" "$3" "$4" "$5" $PORT_V1
-	hx_jq "$1" "$json" .version 1
+	tmx_jq "$1" "$json" .version 1
 	v1line="PROXY $3 $h_ci $h_fi $h_cp $h_fp"
-	hx_jq "$1" "$json" .consumed $((${#v1line} + 2))
-	hx_jq "$1" "$json" '.crc32c // "none"' none
-	hx_jq "$1" "$json" '.alpn // "none"' none
+	tmx_jq "$1" "$json" .consumed $((${#v1line} + 2))
+	tmx_jq "$1" "$json" '.crc32c // "none"' none
+	tmx_jq "$1" "$json" '.alpn // "none"' none
 }
 
 # check_v2 NAME FE FAMILY CLIENT FRONT ADDRLEN - v2 with every TLV asked for
 check_v2() {
 	json=$(accept_json "$1")
-	hx_wait_grep "^TMXLOG fe=$2 " "$LOG" 10 || return 1
+	tmx_wait_grep "^TMXLOG fe=$2 " "$LOG" 10 || return 1
 	line=$(grep -m 1 "^TMXLOG fe=$2 " "$LOG")
 	check_common "$1" "$json" "$line" "$3" "$4" "$5" $PORT_V2
-	id=$(hx_log_field "$line" id)
-	sslv=$(hx_log_field "$line" sslv)
-	sslc=$(hx_log_field "$line" sslc)
-	hx_expect "$1 haproxy %ID is set" "$([ ${#id} -gt 8 ] && echo yes)" yes
-	hx_jq "$1" "$json" .version 2
-	hx_jq "$1" "$json" .crc32c valid
-	hx_jq "$1" "$json" .alpn smtp
-	hx_jq "$1" "$json" .authority "$SNI"
-	hx_jq "$1" "$json" .unique_id "$(hx_hex "$id")"
-	hx_jq "$1" "$json" .ssl_cn "$CN"
-	hx_jq "$1" "$json" .ssl_verified true
-	hx_jq "$1" "$json" .ssl_version "$sslv"
-	hx_jq "$1" "$json" .ssl_cipher "$sslc"
+	id=$(tmx_kv "$line" id)
+	sslv=$(tmx_kv "$line" sslv)
+	sslc=$(tmx_kv "$line" sslc)
+	tmx_expect "$1 haproxy %ID is set" "$([ ${#id} -gt 8 ] && echo yes)" yes
+	tmx_jq "$1" "$json" .version 2
+	tmx_jq "$1" "$json" .crc32c valid
+	tmx_jq "$1" "$json" .alpn smtp
+	tmx_jq "$1" "$json" .authority "$SNI"
+	tmx_jq "$1" "$json" .unique_id "$(tmx_hex "$id")"
+	tmx_jq "$1" "$json" .ssl_cn "$CN"
+	tmx_jq "$1" "$json" .ssl_verified true
+	tmx_jq "$1" "$json" .ssl_version "$sslv"
+	tmx_jq "$1" "$json" .ssl_cipher "$sslc"
 	for t in 1 2 3 5 32; do
-		hx_jq "$1 TLV $t once" "$json" "[.tlvs[] | select(.type == $t)] | length" 1
+		tmx_jq "$1 TLV $t once" "$json" "[.tlvs[] | select(.type == $t)] | length" 1
 	done
 	# The TLV list accounts for every byte of the header.
-	hx_jq "$1" "$json" "16 + $6 + ([.tlvs[] | .len + 3] | add) == .consumed" true
+	tmx_jq "$1" "$json" "16 + $6 + ([.tlvs[] | .len + 3] | add) == .consumed" true
 }
 
 tls_client v1 "$C4:0" "$F4:$PORT_V1"
@@ -167,12 +167,12 @@ check_v1 v1-6 fe_v1_6 TCP6 $C6 $F6
 # HAProxy's health check (check-send-proxy) sends v2 LOCAL: a probe, never
 # a client, and the effective endpoints are the real ones.
 json=$(accept_json check)
-hx_jq check "$json" .status ok
-hx_jq check "$json" .version 2
-hx_jq check "$json" .command LOCAL
-hx_jq check "$json" .family UNSPEC
-hx_jq check "$json" .outcome probe
-hx_jq check "$json" .peer 127.0.0.1
-hx_jq check "$json" '.client == .peer and .client_port == .peer_port' true
+tmx_jq check "$json" .status ok
+tmx_jq check "$json" .version 2
+tmx_jq check "$json" .command LOCAL
+tmx_jq check "$json" .family UNSPEC
+tmx_jq check "$json" .outcome probe
+tmx_jq check "$json" .peer 127.0.0.1
+tmx_jq check "$json" '.client == .peer and .client_port == .peer_port' true
 
-hx_finish
+tmx_finish

@@ -3,38 +3,24 @@
 # inline, file:, cidr: and spf: sources (spf: resolved by a dnsmasq in a
 # private namespace), the export as postmap(1) answers it, atomic replace,
 # and errors that name file:line and keep the old export.
-. "$TMX_SRCDIR/test/lib/netns.sh"
+. "$TMX_SRCDIR/test/stack/netns.sh"
 tmx_enter "$@"
+. "$TMX_SRCDIR/test/stack/assert.sh"
+. "$TMX_SRCDIR/test/stack/dns.sh"
 tmx_need dnsmasq postmap
-
-failures=0
-
-# fail - note a failed check with what the last command printed
-fail() {
-	echo "FAIL: $*" >&2
-	sed 's/^/  stdout: /' "$TMX_TMP/out.txt" >&2
-	sed 's/^/  stderr: /' "$TMX_TMP/err.txt" >&2
-	failures=$((failures + 1))
-}
-
-# run ARGS... - trustmx with ARGS; $rc, $TMX_TMP/out.txt, $TMX_TMP/err.txt
-run() {
-	rc=0
-	"$TRUSTMX" "$@" >"$TMX_TMP/out.txt" 2>"$TMX_TMP/err.txt" || rc=$?
-}
 
 # expect_out DESCRIPTION ARGS... - exit 0 and stdout equal to stdin
 expect_out() {
 	what=$1
 	shift
 	cat >"$TMX_TMP/want.txt"
-	run "$@"
-	if [ "$rc" != 0 ]; then
-		fail "$what: exit $rc"
-	elif ! diff -u "$TMX_TMP/want.txt" "$TMX_TMP/out.txt" >&2; then
-		fail "$what: output differs"
+	tmx_run "$TRUSTMX" "$@"
+	if [ "$TMX_RC" != 0 ]; then
+		tmx_fail_run "$what: exit $TMX_RC"
+	elif ! diff -u "$TMX_TMP/want.txt" "$TMX_TMP/out" >&2; then
+		tmx_fail_run "$what: output differs"
 	else
-		echo "ok: $what"
+		tmx_pass "$what"
 	fi
 }
 
@@ -43,29 +29,29 @@ expect_error() {
 	what=$1
 	re=$2
 	shift 2
-	run "$@"
-	if [ "$rc" = 0 ]; then
-		fail "$what: exit 0"
-	elif ! grep -Eq "$re" "$TMX_TMP/err.txt"; then
-		fail "$what: stderr does not match /$re/"
+	tmx_run "$TRUSTMX" "$@"
+	if [ "$TMX_RC" = 0 ]; then
+		tmx_fail_run "$what: exit 0"
+	elif ! grep -Eq "$re" "$TMX_TMP/err"; then
+		tmx_fail_run "$what: stderr does not match /$re/"
 	else
-		echo "ok: $what"
+		tmx_pass "$what"
 	fi
 }
 
 # query KEY - what postscreen would find in the exported table
 query() {
-	postmap -c "$TMX_TMP/pf" -q "$1" "cidr:$TMX_TMP/out/postscreen.cidr" || true
+	postmap -c "$TMX_TMP/pf" -q "$1" "cidr:$TMX_TMP/export/postscreen.cidr" || true
 }
 
-cat >"$TMX_TMP/dns.conf" <<END
-local=/test/
-txt-record=relay.test,"v=spf1 ip4:198.51.100.64/26 a:mx.relay.test -all"
-host-record=mx.relay.test,203.0.113.7,2001:db8:77::7
+tmx_dns_zone <<END
+ZONE test
+TXT relay.test v=spf1 ip4:198.51.100.64/26 a:mx.relay.test -all
+A mx.relay.test 203.0.113.7 2001:db8:77::7
 END
-tmx_dns_start "$TMX_TMP/dns.conf" "timeout:1 attempts:1"
+tmx_dns_start "timeout:1 attempts:1" || exit 1
 
-mkdir -p "$TMX_TMP/pf" "$TMX_TMP/out" "$TMX_TMP/cache"
+mkdir -p "$TMX_TMP/pf" "$TMX_TMP/export" "$TMX_TMP/cache"
 : >"$TMX_TMP/pf/main.cf"
 printf '# backup MX\n192.0.2.0/25\n\n2001:db8:aa::/48\n' >"$TMX_TMP/relays.txt"
 printf '10.20.0.0/16\tOK\n' >"$TMX_TMP/more.cidr"
@@ -104,18 +90,15 @@ deny_networks: 2 prefixes ($conf:5)
 policy_clients: 2 prefixes (default)
 END
 grep -q "192.0.2.64/26 (deny_networks: 192.0.2.64/26) overlaps relay_networks" \
-	"$TMX_TMP/err.txt" || fail "no overlap warning"
+	"$TMX_TMP/err" || tmx_fail_run "no overlap warning"
 
-echo "stale" >"$TMX_TMP/out/postscreen.cidr"
-expect_out "export" list export -c "$conf" "$TMX_TMP/out/postscreen.cidr" </dev/null
-[ "$(ls -A "$TMX_TMP/out")" = postscreen.cidr ] || fail "temporary files left: $(ls -A "$TMX_TMP/out")"
-[ "$(stat -c %a "$TMX_TMP/out/postscreen.cidr")" = 644 ] || fail "export mode"
+echo "stale" >"$TMX_TMP/export/postscreen.cidr"
+expect_out "export" list export -c "$conf" "$TMX_TMP/export/postscreen.cidr" </dev/null
+[ "$(ls -A "$TMX_TMP/export")" = postscreen.cidr ] || tmx_fail "temporary files left: $(ls -A "$TMX_TMP/export")"
+[ "$(stat -c %a "$TMX_TMP/export/postscreen.cidr")" = 644 ] || tmx_fail "export mode"
 while read -r addr want; do
 	got=$(query "$addr")
-	if [ "$got" != "$want" ]; then
-		echo "FAIL: postmap -q $addr: \"$got\", want \"$want\"" >&2
-		failures=$((failures + 1))
-	fi
+	tmx_expect "postmap -q $addr" "$got" "$want"
 done <<END
 192.0.2.70 reject
 192.0.2.10 permit
@@ -129,17 +112,16 @@ done <<END
 2001:db8:ffff::1 permit
 127.0.0.1
 END
-echo "ok: export answers"
 
 # errors: file:line, non-zero exit, and the last export left alone
-cp "$TMX_TMP/out/postscreen.cidr" "$TMX_TMP/good.cidr"
+cp "$TMX_TMP/export/postscreen.cidr" "$TMX_TMP/good.cidr"
 cp "$TMX_TMP/relays.txt" "$TMX_TMP/relays.txt.good"
 printf '192.0.2.0/25\n192.0.2.129/25\n' >"$TMX_TMP/relays.txt"
 expect_error "host bits in a list file" \
 	"^trustmx: $TMX_TMP/relays.txt:2: .*\\(relay_networks, set at $conf:2\\)" \
-	list export -c "$conf" "$TMX_TMP/out/postscreen.cidr"
-cmp -s "$TMX_TMP/good.cidr" "$TMX_TMP/out/postscreen.cidr" || fail "a failed export touched the table"
-[ "$(ls -A "$TMX_TMP/out")" = postscreen.cidr ] || fail "temporary files left after a failure"
+	list export -c "$conf" "$TMX_TMP/export/postscreen.cidr"
+cmp -s "$TMX_TMP/good.cidr" "$TMX_TMP/export/postscreen.cidr" || tmx_fail "a failed export touched the table"
+[ "$(ls -A "$TMX_TMP/export")" = postscreen.cidr ] || tmx_fail "temporary files left after a failure"
 cp "$TMX_TMP/relays.txt.good" "$TMX_TMP/relays.txt"
 
 printf 'relay_networks = 192.0.2.0/24\nmax_clients = none\n' >"$TMX_TMP/bad.conf"
@@ -154,13 +136,11 @@ expect_error "missing config" "^trustmx: $TMX_TMP/none.conf: No such file" \
 expect_error "usage" "usage: trustmx list" list export -c "$conf"
 
 # DNS down: spf: is empty with a warning, the rest still shows
-kill "$(cat "$TMX_TMP/dnsmasq.pid")"
-sleep 0.3
+tmx_dns_stop
 expect_out "show without DNS" list show relay_networks -c "$conf" <<END
 192.0.2.0/25
 2001:db8:aa::/48
 END
-grep -q "warning: .*spf:relay.test" "$TMX_TMP/err.txt" || fail "no warning for the unresolved spf: source"
+grep -q "warning: .*spf:relay.test" "$TMX_TMP/err" || tmx_fail_run "no warning for the unresolved spf: source"
 
-[ "$failures" = 0 ] || { echo "$failures checks failed" >&2; exit 1; }
-echo "all list-cli checks passed"
+tmx_finish

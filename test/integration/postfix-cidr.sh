@@ -6,7 +6,7 @@
 # the rule edges, several seeds. Output, exit status and the line numbers
 # warned about must all be identical. postmap is a local program: no
 # network namespace is needed.
-. "$TMX_SRCDIR/test/lib/netns.sh"
+. "$TMX_SRCDIR/test/stack/netns.sh"
 export PATH=$PATH:/usr/sbin:/sbin
 tmx_need postmap diff
 set -u

@@ -5,10 +5,12 @@
 # it, about one message in seven came out dkim=temperror at 20 sessions
 # (bench/milter-run), so this fails with near certainty if that returns.
 set -u
-. "$TMX_SRCDIR/test/lib/netns.sh"
+. "$TMX_SRCDIR/test/stack/netns.sh"
 tmx_enter "$@"
-. "$TMX_SRCDIR/test/lib/postfix.sh"
-. "$TMX_SRCDIR/test/milter/milter-lib.sh"
+. "$TMX_SRCDIR/test/stack/assert.sh"
+. "$TMX_SRCDIR/test/stack/dns.sh"
+. "$TMX_SRCDIR/test/stack/postfix.sh"
+. "$TMX_SRCDIR/test/stack/milter.sh"
 tmx_need swaks postfix opendkim-genkey
 
 tmx_addr 192.0.2.11
@@ -17,7 +19,7 @@ mt_config
 mt_milter_start || exit 1
 mt_primary_init
 tmx_postfix_start || exit 1
-tmx_postfix_listening 2525 || exit 1
+tmx_wait_listen 2525 || exit 1
 
 rounds=3 sessions=20
 for r in $(seq $rounds); do
@@ -39,5 +41,6 @@ for r in $(seq $rounds); do
 			'dmarc=pass'
 	done
 done
-[ "$MT_FAIL" = 0 ] || { tail -20 "$MT_LOG" >&2; exit 1; }
-echo "ok: $((rounds * sessions)) concurrent deliveries, all dkim=pass"
+tmx_failed && tail -20 "$MT_LOG" >&2
+echo "$((rounds * sessions)) concurrent deliveries"
+tmx_finish

@@ -15,7 +15,7 @@
 # from the tree scripts/relay-mtas.sh unpacks (fetched before entering the
 # namespace, which has no network).
 set -u
-. "$TMX_SRCDIR/test/lib/netns.sh"
+. "$TMX_SRCDIR/test/stack/netns.sh"
 if [ -z "${TMX_IN_NETNS:-}" ]; then
 	[ "$(id -u)" = 0 ] || tmx_skip "real-stack tests need root (namespaces)"
 	bash "$TMX_SRCDIR/scripts/relay-mtas.sh"
@@ -27,8 +27,10 @@ if [ -z "${TMX_IN_NETNS:-}" ]; then
 	}
 fi
 tmx_enter "$@"
-. "$TMX_SRCDIR/test/lib/postfix.sh"
-. "$TMX_SRCDIR/test/milter/milter-lib.sh"
+. "$TMX_SRCDIR/test/stack/assert.sh"
+. "$TMX_SRCDIR/test/stack/dns.sh"
+. "$TMX_SRCDIR/test/stack/postfix.sh"
+. "$TMX_SRCDIR/test/stack/milter.sh"
 . "$TMX_SRCDIR/scripts/relay-mtas.sh"
 tmx_need swaks postfix opendkim-genkey
 [ -r /usr/share/publicsuffix/public_suffix_list.dat ] ||
@@ -50,8 +52,8 @@ for a in $PF_RELAY $EXIM_RELAY $SMTPD_RELAY 203.0.113.9 203.0.113.66 \
 	2001:db8::9 2001:db8::66; do
 	tmx_addr "$a"
 done
-mt_dns "txt-record=sender6.example,\"v=spf1 ip6:2001:db8::9 -all\"" \
-	"txt-record=_dmarc.sender6.example,\"v=DMARC1; p=reject\"" || exit 1
+mt_dns "TXT sender6.example v=spf1 ip6:2001:db8::9 -all" \
+	"TXT _dmarc.sender6.example v=DMARC1; p=reject" || exit 1
 # The Postfix relay is read in auto mode, the other two pinned to their
 # MTA's layout, so both ways of reading meet every hostile HELO.
 mt_config "dmarc_reject = yes" \
@@ -61,43 +63,13 @@ mt_milter_start || exit 1
 
 # --- the primary, and the Postfix backup (as in milter-relay.sh) ---
 mt_primary_init
-PRIMARY=$TMX_PF
-PRIMARY_LOG=$TMX_PF_LOG
-top=$TMX_TMP
-TMX_TMP=$top/pf-backup
-mkdir -p "$TMX_TMP"
-tmx_postfix_init
-TMX_TMP=$top
-BACKUP=$TMX_PF
-BACKUP_LOG=$TMX_PF_LOG
-tmx_postfix_set \
-	"myhostname = backup.relay.example" \
-	"relay_domains = test.example" \
-	"transport_maps = inline:{test.example=smtp:[127.0.0.1]:2525}" \
-	"smtp_bind_address = $PF_RELAY" \
-	"smtp_connect_timeout = 2s" \
-	"smtpd_peername_lookup = no"
-tmx_postfix_service \
-	"127.0.0.1:$PF_PORT inet n   -       n       -       -       smtpd" \
-	"[::1]:$PF_PORT inet n   -       n       -       -       smtpd"
+mt_backup_init $PF_RELAY "127.0.0.1:$PF_PORT" "[::1]:$PF_PORT"
 
-# stop_all - at exit: both Postfix instances, Exim, the milter (OpenSMTPD
-# and Exim's daemon are tmx_bg's too)
-# shellcheck disable=SC2317 # called as TMX_CLEANUP_HOOK
-stop_all() {
-	postfix -c "$PRIMARY/etc" stop >/dev/null 2>&1
-	postfix -c "$BACKUP/etc" stop >/dev/null 2>&1
+# exim_stop - at exit: Exim's daemon (a tmx_bg too) and what it forked
+exim_stop() {
 	[ -s "$TMX_TMP/exim/exim.pid" ] &&
 		kill "$(cat "$TMX_TMP/exim/exim.pid")" 2>/dev/null
-	mt_milter_stop
-}
-
-# use_pf primary|backup - point postfix.sh's helpers at an instance
-use_pf() {
-	case $1 in
-	primary) TMX_PF=$PRIMARY TMX_PF_LOG=$PRIMARY_LOG ;;
-	backup) TMX_PF=$BACKUP TMX_PF_LOG=$BACKUP_LOG ;;
-	esac
+	return 0
 }
 
 # exim_start - Exim from the unpacked tree, started by root with -C (no
@@ -152,6 +124,7 @@ exim_start() {
 	"$EXIM" -C "$d/exim.conf" -bV >"$d/bV.log" 2>&1 ||
 		{ cat "$d/bV.log" >&2; return 1; }
 	tmx_bg exim "$EXIM" -C "$d/exim.conf" -bdf -q10s
+	tmx_at_exit exim_stop
 	tmx_wait_port 127.0.0.1 $EXIM_PORT 10 || {
 		cat "$TMX_TMP/exim.log" "$d"/log/* >&2
 		return 1
@@ -187,14 +160,12 @@ smtpd_start() {
 	}
 }
 
-TMX_CLEANUP_HOOK=stop_all
-use_pf primary
+tmx_postfix_use primary
 tmx_postfix_start || exit 1
-tmx_postfix_listening 2525 || exit 1
-use_pf backup
+tmx_wait_listen 2525 || exit 1
+tmx_postfix_use backup
 tmx_postfix_start || exit 1
-tmx_postfix_listening $PF_PORT || exit 1
-TMX_CLEANUP_HOOK=stop_all	# tmx_postfix_start chained its own; ours stops both
+tmx_wait_listen $PF_PORT || exit 1
 exim_start || { echo "FAIL: Exim did not start" >&2; exit 1; }
 smtpd_start || { echo "FAIL: OpenSMTPD did not start" >&2; exit 1; }
 
@@ -350,17 +321,18 @@ judge() {
 		printf '%-9s %-10s HELO %-34s REFUSED by the relay: %s\n' \
 			"$r" "$c" "$helo" "$(swaks_error "$id")"
 		if case_accepted "$c"; then
-			mt_fail "$id: $r refused a HELO it must take"
+			tmx_fail "$id: $r refused a HELO it must take"
 		else
 			REFUSED[$r]=$((${REFUSED[$r]:-0} + 1))
+			tmx_pass
 		fi
 		return 0 ;;
 	failed)
-		mt_fail "$id: $r did not take the message: $(swaks_error "$id")"
+		tmx_fail "$id: $r did not take the message: $(swaks_error "$id")"
 		return 0 ;;
 	esac
 	f=$(mt_delivered "$id" 0) || {
-		mt_fail "$id: accepted by $r but never delivered"
+		tmx_fail "$id: accepted by $r but never delivered"
 		return 0
 	}
 	ar=$(mt_ar "$id")
@@ -370,11 +342,12 @@ judge() {
 	must=$(case_must "$c")
 	never=$(case_never "$c")
 	if ! printf '%s\n' "$ar" | grep -Eq -- "$must"; then
-		mt_fail "$id: A-R does not match /$must/: $ar"
+		tmx_fail "$id: A-R does not match /$must/: $ar"
 	elif [ -n "$never" ] && printf '%s\n' "$ar" | grep -Eq -- "$never"; then
-		mt_fail "$id: A-R names the claimed client (/$never/): $ar"
+		tmx_fail "$id: A-R names the claimed client (/$never/): $ar"
 	else
 		RIGHT[$r]=$((${RIGHT[$r]:-0} + 1))
+		tmx_pass
 	fi
 }
 
@@ -392,12 +365,12 @@ for r in $RELAYS; do
 done
 
 # no backup bounced anything back to a (possibly forged) sender
-n=$(grep -c 'status=bounced' "$BACKUP_LOG")
-[ "$n" = 0 ] || mt_fail "the Postfix backup bounced $n messages"
+n=$(tmx_postfix_count 'status=bounced')	# the backup is the current instance
+[ "$n" = 0 ] || tmx_fail "the Postfix backup bounced $n messages"
 grep -q ' \*\* ' "$TMX_TMP/exim/log/mainlog" 2>/dev/null &&
-	mt_fail "Exim bounced: $(grep ' \*\* ' "$TMX_TMP/exim/log/mainlog" | head -3)"
+	tmx_fail "Exim bounced: $(grep ' \*\* ' "$TMX_TMP/exim/log/mainlog" | head -3)"
 grep -q 'result="PermFail"' "$TMX_TMP/smtpd.log" &&
-	mt_fail "OpenSMTPD bounced: $(grep 'result="PermFail"' "$TMX_TMP/smtpd.log" | head -3)"
+	tmx_fail "OpenSMTPD bounced: $(grep 'result="PermFail"' "$TMX_TMP/smtpd.log" | head -3)"
 
 ncases=$(wc -w <<<"$CASES")
 line="summary: $ncases cases per relay:"
@@ -408,9 +381,9 @@ for r in $RELAYS; do
 	refused=$((refused + ${REFUSED[$r]:-0}))
 done
 wrong=$((ncases * 3 - right - refused))
-echo "$line $wrong wrong -> $([ "$MT_FAIL" = 0 ] && echo PASS || echo FAIL)"
-if [ "$MT_FAIL" != 0 ]; then
+echo "$line $wrong wrong -> $(tmx_failed && echo FAIL || echo PASS)"
+if tmx_failed; then
 	echo "--- milter log" >&2
 	tail -40 "$MT_LOG" >&2
 fi
-exit "$MT_FAIL"
+tmx_finish

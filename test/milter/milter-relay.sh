@@ -8,10 +8,12 @@
 # believed; a relay delivery without a usable line gets spf=none, never a
 # fail against the relay; two trusted hops; DKIM through the relay.
 set -u
-. "$TMX_SRCDIR/test/lib/netns.sh"
+. "$TMX_SRCDIR/test/stack/netns.sh"
 tmx_enter "$@"
-. "$TMX_SRCDIR/test/lib/postfix.sh"
-. "$TMX_SRCDIR/test/milter/milter-lib.sh"
+. "$TMX_SRCDIR/test/stack/assert.sh"
+. "$TMX_SRCDIR/test/stack/dns.sh"
+. "$TMX_SRCDIR/test/stack/postfix.sh"
+. "$TMX_SRCDIR/test/stack/milter.sh"
 tmx_need swaks postfix opendkim-genkey
 [ -r /usr/share/publicsuffix/public_suffix_list.dat ] ||
 	tmx_skip "publicsuffix not installed"
@@ -27,64 +29,29 @@ mt_milter_start || exit 1
 
 # the primary (milter) and the backup MX, two Postfix instances
 mt_primary_init
-PRIMARY=$TMX_PF
-PRIMARY_LOG=$TMX_PF_LOG
-top=$TMX_TMP
-TMX_TMP=$top/backup
-mkdir -p "$TMX_TMP"
-tmx_postfix_init
-TMX_TMP=$top
-BACKUP=$TMX_PF
-BACKUP_LOG=$TMX_PF_LOG
-tmx_postfix_set \
-	"myhostname = backup.relay.example" \
-	"relay_domains = test.example" \
-	"transport_maps = inline:{test.example=smtp:[127.0.0.1]:2525}" \
-	"smtp_bind_address = $RELAY" \
-	"smtp_connect_timeout = 2s" \
-	"smtpd_peername_lookup = no"
-tmx_postfix_service "127.0.0.1:2626 inet n   -       n       -       -       smtpd"
-
-# relay_stop_both - at exit, whichever instances still run
-relay_stop_both() {
-	postfix -c "$PRIMARY/etc" stop >/dev/null 2>&1
-	postfix -c "$BACKUP/etc" stop >/dev/null 2>&1
-	mt_milter_stop
-}
-TMX_CLEANUP_HOOK=relay_stop_both
-
-# use_pf primary|backup - point postfix.sh's helpers at an instance
-use_pf() {
-	case $1 in
-	primary) TMX_PF=$PRIMARY TMX_PF_LOG=$PRIMARY_LOG ;;
-	backup) TMX_PF=$BACKUP TMX_PF_LOG=$BACKUP_LOG ;;
-	esac
-}
+mt_backup_init $RELAY 127.0.0.1:2626
 
 # via_backup CASE CLIENT HELO MAILFROM FILE - a sender hands mail to the backup
 via_backup() {
-	MT_OUT=$TMX_TMP/swaks-$1.log
-	swaks --server 127.0.0.1:2626 --local-interface "$2" --timeout 30 \
-		--helo "$3" --from "$4" --to user@test.example --data "$5" \
-		>"$MT_OUT" 2>&1
-	grep -q '^<-  *250 .*queued as' "$MT_OUT" || mt_fail "$1: backup refused it"
+	MT_SERVER=127.0.0.1:2626 MT_HELO=$3 mt_send "$1" "$2" "$4" "$5"
+	grep -q '^<-  *250 .*queued as' "$MT_OUT" || tmx_fail "$1: backup refused it"
 }
 
-use_pf backup
+tmx_postfix_use backup
 tmx_postfix_start || exit 1
-tmx_postfix_listening 2626 || exit 1
+tmx_wait_listen 2626 || exit 1
 
 # --- the primary is down: the backup queues ---
 via_backup queued 203.0.113.9 mail.sender.example a@sender.example \
 	"$(mt_msg queued a@sender.example)"
 tmx_postfix_wait 'to=<user@test.example>.*status=deferred' 20 ||
-	mt_fail "queued: the backup did not defer while the primary was down"
+	tmx_fail "queued: the backup did not defer while the primary was down"
 
 # --- the primary returns; the backup delivers ---
-use_pf primary
+tmx_postfix_use primary
 tmx_postfix_start || exit 1
-tmx_postfix_listening 2525 || exit 1
-postqueue -c "$BACKUP/etc" -f
+tmx_wait_listen 2525 || exit 1
+postqueue -c "$TMX_TMP/backup/etc" -f
 mt_expect queued \
 	'spf=pass \(client 203\.0\.113\.9 recovered from the Received line of trusted relay 192\.0\.2\.25' \
 	'smtp\.mailfrom="?a@sender\.example"?' \
@@ -117,23 +84,23 @@ mt_expect relay-dkim 'dkim=pass header\.d=dkim\.example header\.s=s1' \
 # --- the relay itself, with no usable Received line: spf=none, not fail ---
 MT_HELO=backup.relay.example mt_send relay-noline $RELAY a@sender.example \
 	"$(mt_msg relay-noline a@sender.example)"
-grep -q '^<-  *250 ' "$MT_OUT" || mt_fail "relay-noline: refused"
+grep -q '^<-  *250 ' "$MT_OUT" || tmx_fail "relay-noline: refused"
 mt_expect relay-noline 'spf=none \(mail came through trusted relay 192\.0\.2\.25; no usable Received line'
 mt_expect_not relay-noline 'spf=fail'
 
 # the backup never bounced anything
-use_pf backup
+tmx_postfix_use backup
 tmx_postfix_wait 'relay-dkim|status=sent' 5 >/dev/null
-n=$(grep -c 'status=bounced' "$BACKUP_LOG")
-[ "$n" = 0 ] || mt_fail "the backup bounced $n messages"
-[ "$(grep -c 'to=<user@test.example>.*relay=127.0.0.1.*status=sent' "$BACKUP_LOG")" -ge 5 ] ||
-	mt_fail "the backup did not deliver everything to the primary"
+n=$(tmx_postfix_count 'status=bounced')
+[ "$n" = 0 ] || tmx_fail "the backup bounced $n messages"
+[ "$(tmx_postfix_count 'to=<user@test.example>.*relay=127.0.0.1.*status=sent')" -ge 5 ] ||
+	tmx_fail "the backup did not deliver everything to the primary"
 grep -q 'trusted relay 192.0.2.25: no client recovered' "$MT_LOG" ||
-	mt_fail "no log line for the unusable relay delivery"
-if [ "$MT_FAIL" != 0 ]; then
+	tmx_fail "no log line for the unusable relay delivery"
+if tmx_failed; then
 	echo "--- milter log" >&2
 	tail -30 "$MT_LOG" >&2
 	echo "--- backup log" >&2
-	tail -30 "$BACKUP_LOG" >&2
+	tail -30 "$TMX_PF_LOG" >&2
 fi
-exit "$MT_FAIL"
+tmx_finish

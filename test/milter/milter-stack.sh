@@ -7,10 +7,12 @@
 # a forged A-R removed; several From addresses; huge headers; 8-bit junk;
 # a client that arrives through PROXY v2.
 set -u
-. "$TMX_SRCDIR/test/lib/netns.sh"
+. "$TMX_SRCDIR/test/stack/netns.sh"
 tmx_enter "$@"
-. "$TMX_SRCDIR/test/lib/postfix.sh"
-. "$TMX_SRCDIR/test/milter/milter-lib.sh"
+. "$TMX_SRCDIR/test/stack/assert.sh"
+. "$TMX_SRCDIR/test/stack/dns.sh"
+. "$TMX_SRCDIR/test/stack/postfix.sh"
+. "$TMX_SRCDIR/test/stack/milter.sh"
 tmx_need swaks postfix opendkim-genkey
 [ -r /usr/share/publicsuffix/public_suffix_list.dat ] ||
 	tmx_skip "publicsuffix not installed"
@@ -24,7 +26,7 @@ mt_config "dmarc_reject = yes" "dmarc_quarantine = yes"
 mt_milter_start || exit 1
 mt_primary_init
 tmx_postfix_start || exit 1
-tmx_postfix_listening 2525 || exit 1
+tmx_wait_listen 2525 || exit 1
 
 # --- SPF, direct clients ---
 mt_send spf-pass 192.0.2.10 a@pass.example "$(mt_msg spf-pass a@pass.example)"
@@ -45,24 +47,24 @@ mt_expect spf-helo 'spf=fail .*smtp\.helo=helo\.example'
 
 # --- DMARC policy ---
 mt_send dmarc-reject 192.0.2.11 a@reject.example "$(mt_msg dmarc-reject a@reject.example)"
-grep -q '550 5.7.1 DMARC policy' "$MT_OUT" || mt_fail "dmarc-reject: no 550 5.7.1: $(grep '<\*\*' "$MT_OUT")"
-mt_delivered dmarc-reject 1 >/dev/null && mt_fail "dmarc-reject was delivered"
+grep -q '550 5.7.1 DMARC policy' "$MT_OUT" || tmx_fail "dmarc-reject: no 550 5.7.1: $(grep '<\*\*' "$MT_OUT")"
+mt_delivered dmarc-reject 1 >/dev/null && tmx_fail "dmarc-reject was delivered"
 # pct=0: never selected, so RFC 7489 6.6.4's next policy down (quarantine)
 mark=$(tmx_postfix_mark)
 mt_send dmarc-pct 192.0.2.11 a@pct.example "$(mt_msg dmarc-pct a@pct.example)"
-grep -q '^<-  *250 ' "$MT_OUT" || mt_fail "dmarc-pct: not accepted"
+grep -q '^<-  *250 ' "$MT_OUT" || tmx_fail "dmarc-pct: not accepted"
 sleep 1
 tmx_postfix_since "$mark" | grep -q 'milter-hold: .*from=<a@pct.example>' ||
-	mt_fail "dmarc-pct: not held"
+	tmx_fail "dmarc-pct: not held"
 mt_send dmarc-none 192.0.2.11 a@mon.example "$(mt_msg dmarc-none a@mon.example)"
 mt_expect dmarc-none 'dmarc=fail \(p=none pct=100; neither SPF nor DKIM aligned\) header\.from=mon\.example'
 mark=$(tmx_postfix_mark)
 mt_send dmarc-quar 192.0.2.11 a@quar.example "$(mt_msg dmarc-quar a@quar.example)"
-grep -q '^<-  *250 ' "$MT_OUT" || mt_fail "dmarc-quar: not accepted"
+grep -q '^<-  *250 ' "$MT_OUT" || tmx_fail "dmarc-quar: not accepted"
 sleep 1
 tmx_postfix_since "$mark" | grep -q 'milter-hold: END-OF-MESSAGE.*from=<a@quar.example>' ||
-	mt_fail "dmarc-quar: not held"
-mt_delivered dmarc-quar 1 >/dev/null && mt_fail "dmarc-quar was delivered"
+	tmx_fail "dmarc-quar: not held"
+mt_delivered dmarc-quar 1 >/dev/null && tmx_fail "dmarc-quar was delivered"
 
 # --- DKIM ---
 f=$(mt_signed dkim-pass dkim.example s1 'Alice <alice@dkim.example>') || exit 1
@@ -80,7 +82,7 @@ f=$(mt_signed dkim-temp broken.example s3 'c@mon.example') || exit 1
 mt_send dkim-temp 192.0.2.10 a@pass.example "$f"
 mt_expect dkim-temp 'dkim=temperror .*header\.d=broken\.example header\.s=s3'
 mt_send dkim-missing 192.0.2.11 a@dkim.example "$(mt_msg dkim-missing a@dkim.example)"
-grep -q '550 5.7.1' "$MT_OUT" || mt_fail "dkim-missing: unsigned p=reject mail not rejected"
+grep -q '550 5.7.1' "$MT_OUT" || tmx_fail "dkim-missing: unsigned p=reject mail not rejected"
 
 # --- hostile headers ---
 forged="Authentication-Results: mx.test.example; spf=pass smtp.mailfrom=forged
@@ -88,16 +90,16 @@ Authentication-Results: other.example; dkim=pass header.d=kept.example
 Authentication-Results: MX.TEST.EXAMPLE; dmarc=pass header.from=forged"
 mt_send forged-ar 192.0.2.10 a@pass.example "$(mt_msg forged-ar a@pass.example "$forged")"
 n=$(mt_ar forged-ar | grep -ci 'mx\.test\.example')
-[ "$n" = 1 ] || mt_fail "forged-ar: $n A-R fields with our id"
-mt_ar forged-ar | grep -q 'forged' && mt_fail "forged-ar: a forged field survived"
+[ "$n" = 1 ] || tmx_fail "forged-ar: $n A-R fields with our id"
+mt_ar forged-ar | grep -q 'forged' && tmx_fail "forged-ar: a forged field survived"
 mt_ar forged-ar | grep -q 'other.example; dkim=pass header.d=kept.example' ||
-	mt_fail "forged-ar: another server's A-R was removed"
+	tmx_fail "forged-ar: another server's A-R was removed"
 # ours comes first, above the Received line Postfix added (only the
 # delivery agent's Return-Path and Delivered-To go above it)
 f=$(mt_delivered forged-ar) &&
 	mt_headers "$f" | grep -E -m1 '^(Authentication-Results|Received):' |
 	grep -q '^Authentication-Results: mx.test.example;' ||
-	mt_fail "forged-ar: our A-R is not above Postfix's Received line"
+	tmx_fail "forged-ar: our A-R is not above Postfix's Received line"
 
 mt_send two-from-fields 192.0.2.11 a@reject.example "$(mt_msg two-from-fields a@reject.example \
 	'From: b@pass.example')"
@@ -115,26 +117,25 @@ mt_send junk-from 192.0.2.11 a@fail.example "$(mt_msg junk-from "$(printf 'x@r\x
 mt_expect junk-from 'dmarc=permerror \(domain is not a plain host name\)'
 
 # --- PROXY v2: the milter judges the address in the header ---
-swaks --server 127.0.0.1:2527 --proxy-version 2 --proxy-family AF_INET \
+MT_SERVER=127.0.0.1:2527 mt_send proxy 127.0.0.1 a@pass.example \
+	"$(mt_msg proxy a@pass.example)" --proxy-version 2 --proxy-family AF_INET \
 	--proxy-source 192.0.2.10 --proxy-source-port 40000 \
-	--proxy-dest 127.0.0.1 --proxy-dest-port 2527 --timeout 30 \
-	--helo client.example --from a@pass.example --to user@test.example \
-	--data "$(mt_msg proxy a@pass.example)" >"$TMX_TMP/swaks-proxy.log" 2>&1
+	--proxy-dest 127.0.0.1 --proxy-dest-port 2527
 mt_expect proxy 'spf=pass .*smtp\.mailfrom="?a@pass\.example"?'
 
 # --- local submission (non_smtpd_milters): marked, not checked, not refused ---
 sendmail -C "$TMX_PF/etc" -f a@reject.example user@test.example \
-	<"$(mt_msg local a@reject.example)" || mt_fail "local: sendmail failed"
+	<"$(mt_msg local a@reject.example)" || tmx_fail "local: sendmail failed"
 mt_expect local 'spf=none \(local submission, not checked\)' 'dmarc=fail'
 
 # --- the milter's log carries the queue id ---
 grep -Eq ': [0-9A-F]{6,}: client=192\.0\.2\.10 spf=pass helo=[a-z]+ dkim=none dmarc=pass from=pass\.example action=accept' "$MT_LOG" ||
-	mt_fail "no per-message log line with the queue id"
-grep -q 'running as user nobody' "$MT_LOG" || mt_fail "privileges not dropped"
+	tmx_fail "no per-message log line with the queue id"
+grep -q 'running as user nobody' "$MT_LOG" || tmx_fail "privileges not dropped"
 tmx_postfix_problems 'milter-hold|warning: .*: (hostname|address) .* does not resolve' &&
-	mt_fail "Postfix reported problems"
-if [ "$MT_FAIL" != 0 ]; then
+	tmx_fail "Postfix reported problems"
+if tmx_failed; then
 	echo "--- milter log" >&2
 	tail -40 "$MT_LOG" >&2
 fi
-exit "$MT_FAIL"
+tmx_finish

@@ -5,10 +5,11 @@
 # max_clients; 1000 concurrent connections on each protocol; reloads under
 # load. The daemon must survive everything and answer every good request.
 set -u
-. "$TMX_SRCDIR/test/lib/netns.sh"
+. "$TMX_SRCDIR/test/stack/netns.sh"
 tmx_enter "$@"
-. "$TMX_SRCDIR/test/lib/postfix.sh"
-. "$TMX_SRCDIR/test/policyd/policyd-lib.sh"
+. "$TMX_SRCDIR/test/stack/assert.sh"
+. "$TMX_SRCDIR/test/stack/postfix.sh"
+. "$TMX_SRCDIR/test/stack/policyd.sh"
 
 ulimit -n 16384 || tmx_skip "cannot raise the file limit"
 L=$TMX_POLICYD_LOAD
@@ -31,17 +32,17 @@ probe() {
 	what=$1 want=$2
 	shift 2
 	got=$("$L" "$@" | tr '\n' ' ')
-	[ "$got" = "$want" ] || fail "$what: got \"$got\", want \"$want\""
-	echo "ok: $what: $got"
+	[ "$got" = "$want" ] || tmx_die "$what: got \"$got\", want \"$want\""
+	tmx_pass "$what: $got"
 }
 
 # the daemon still answers a good request on both protocols
 alive() {
 	"$L" -u "$SM" -s socketmap 192.0.2.1="OK permit" >/dev/null ||
-		fail "socketmap dead after: $1"
+		tmx_die "socketmap dead after: $1"
 	"$L" -u "$PO" -s policy 192.0.2.70="REJECT listed" >/dev/null ||
-		fail "policy dead after: $1"
-	kill -0 "$PD_PID" || fail "policyd died after: $1"
+		tmx_die "policy dead after: $1"
+	kill -0 "$PD_PID" || tmx_die "policyd died after: $1"
 }
 
 probe "socketmap garbage" "REPLY  EOF " -u "$SM" -g 'GET / HTTP/1.0'$'\r\n\r\n'
@@ -70,18 +71,18 @@ alive "bad policy requests"
 # slow clients: unfinished requests are dropped after client_timeout,
 # a slow but steady one (a byte every 50 ms, done in 1.3s) is answered
 probe "stalled policy request" "REPLY  EOF " -u "$PO" -g $'client_address=192.0.2.5\n' -w 5
-pd_wait 'request not finished within client_timeout' || fail "timeout not logged"
+pd_wait 'request not finished within client_timeout' || tmx_die "timeout not logged"
 probe "stalled netstring" "REPLY  EOF " -u "$SM" -g '20:postscreen 19' -w 5
 probe "slow but steady" 'REPLY action=OK\n\n OPEN ' -u "$PO" -T 50 \
 	-g $'client_address=192.0.2.5\n\n' -w 1
 probe "stalled PROXY header" "REPLY  EOF " -i 127.0.0.1:10042 -g $'\r\n\r\n\x00\r\n' -w 5
-pd_wait 'no PROXY header within proxy_timeout' || fail "proxy timeout not logged"
+pd_wait 'no PROXY header within proxy_timeout' || tmx_die "proxy timeout not logged"
 probe "no PROXY header" "REPLY  EOF " -i 127.0.0.1:10042 -g $'client_address=192.0.2.5\n\n'
 probe "PROXY then policy" 'REPLY action=OK\n\n OPEN ' -i 127.0.0.1:10042 -x 127.0.0.9 \
 	-g $'client_address=192.0.2.5\n\n' -w 1
 probe "LOCAL health check, inet" "REPLY  EOF " -i 127.0.0.1:10042 -x LOCAL -g x
 probe "LOCAL health check, unix" "REPLY  EOF " -u "$PP" -x LOCAL -g x
-[ "$(pd_count 'health check \(PROXY LOCAL\)')" -ge 2 ] || fail "health checks not seen"
+[ "$(pd_count 'health check \(PROXY LOCAL\)')" -ge 2 ] || tmx_die "health checks not seen"
 probe "PROXY over unix, then policy" 'REPLY action=REJECT listed\n\n OPEN ' \
 	-u "$PP" -x 127.0.0.9 -g $'client_address=192.0.2.70\n\n' -w 1
 probe "PROXY over unix, client outside policy_clients" "REPLY  EOF " \
@@ -90,7 +91,7 @@ probe "no PROXY header over unix" "REPLY  EOF " -u "$PP" -g $'client_address=192
 tmx_addr 192.0.2.150
 probe "PROXY header from outside proxy_networks" "REPLY  EOF " -i 127.0.0.1:10042 \
 	-b 192.0.2.150 -x 192.0.2.5 -g $'client_address=192.0.2.5\n\n'
-pd_wait '192\.0\.2\.150 is not in proxy_networks' || fail "untrusted proxy not logged"
+pd_wait '192\.0\.2\.150 is not in proxy_networks' || tmx_die "untrusted proxy not logged"
 alive "slow clients"
 
 # disconnects in the middle of a request, many times
@@ -99,28 +100,28 @@ for i in $(seq 1 50); do
 	"$L" -u "$SM" -g '20:postscreen 192.0' -w 0 >/dev/null
 done
 alive "disconnects mid-request"
-pd_wait 'disconnected in the middle of a request' || fail "disconnects not logged"
+pd_wait 'disconnected in the middle of a request' || tmx_die "disconnects not logged"
 
 # 1000 concurrent connections on each protocol, 5 rounds each
 "$L" -u "$SM" -s socketmap -c 1000 -r 5 192.0.2.1="OK permit" \
 	192.0.2.70="OK reject" 10.0.0.1="NOTFOUND " 127.0.0.1="OK permit" \
-	mail.example.org="NOTFOUND " || fail "socketmap under 1000 connections"
+	mail.example.org="NOTFOUND " || tmx_die "socketmap under 1000 connections"
 "$L" -u "$PO" -s policy -c 1000 -r 5 192.0.2.1=OK 192.0.2.70="REJECT listed" \
-	10.0.0.1=DUNNO 2001:db8::1=DUNNO || fail "policy under 1000 connections"
-echo "ok: 1000 concurrent connections, every request answered right"
+	10.0.0.1=DUNNO 2001:db8::1=DUNNO || tmx_die "policy under 1000 connections"
+tmx_pass "1000 concurrent connections, every request answered right"
 alive "1000 connections"
 
 # max_clients: the 11th connection is refused while 10 are held open
 pd_config "${conf[@]/max_clients = 4000/max_clients = 10}"
-pd_hup || fail "no reload"
+pd_hup || tmx_die "no reload"
 "$L" -u "$SM" -s socketmap -c 11 192.0.2.1="OK permit" >/dev/null 2>&1 &&
-	fail "max_clients = 10 let 11 connections in"
-pd_wait 'max_clients = 10 reached' || fail "max_clients not logged"
+	tmx_die "max_clients = 10 let 11 connections in"
+pd_wait 'max_clients = 10 reached' || tmx_die "max_clients not logged"
 "$L" -u "$SM" -s socketmap -c 10 -r 3 192.0.2.1="OK permit" >/dev/null ||
-	fail "10 connections not served under max_clients = 10"
-echo "ok: max_clients"
+	tmx_die "10 connections not served under max_clients = 10"
+tmx_pass "max_clients"
 pd_config "${conf[@]}"
-pd_hup || fail "no reload"
+pd_hup || tmx_die "no reload"
 
 # reloads under load: every answer stays right while lists are swapped
 "$L" -u "$SM" -s socketmap -c 200 -r 300 192.0.2.1="OK permit" \
@@ -134,13 +135,13 @@ for i in $(seq 1 15); do
 	kill -HUP "$PD_PID"
 	sleep 0.1
 done
-wait $sm_pid || fail "socketmap answers wrong under reloads: $(cat "$TMX_TMP/load-sm.log")"
-wait $po_pid || fail "policy answers wrong under reloads: $(cat "$TMX_TMP/load-po.log")"
-echo "ok: reloads under load: $(cat "$TMX_TMP/load-sm.log"); $(cat "$TMX_TMP/load-po.log")"
-[ "$(pd_count 'reloaded ')" -ge 10 ] || fail "reloads did not happen"
+wait $sm_pid || tmx_die "socketmap answers wrong under reloads: $(cat "$TMX_TMP/load-sm.log")"
+wait $po_pid || tmx_die "policy answers wrong under reloads: $(cat "$TMX_TMP/load-po.log")"
+tmx_pass "reloads under load: $(cat "$TMX_TMP/load-sm.log"); $(cat "$TMX_TMP/load-po.log")"
+[ "$(pd_count 'reloaded ')" -ge 10 ] || tmx_die "reloads did not happen"
 alive "reloads under load"
 
-grep -Eq 'fatal|panic' "$PD_LOG" && fail "policyd logged a fatal error"
+grep -Eq 'fatal|panic' "$PD_LOG" && tmx_die "policyd logged a fatal error"
 pd_stop
 
 # out of file descriptors: accepting pauses instead of spinning, clients
@@ -148,19 +149,19 @@ pd_stop
 tmx_bg policyd bash -c 'ulimit -n 40 && exec "$0" -f -v -c "$1"' \
 	"$TRUSTMX_POLICYD" "$PD_CONF"
 PD_PID=$!
-pd_wait 'started, lists generation' || fail "no restart with 40 descriptors"
+pd_wait 'started, lists generation' || tmx_die "no restart with 40 descriptors"
 holders=""
 for i in $(seq 1 50); do
 	"$L" -u "$PO" -g $'partial=request\n' -w 4 >/dev/null &
 	holders="$holders $!"
 done
-pd_wait 'accept: pausing for 100ms' 5 || fail "no pause when out of descriptors"
+pd_wait 'accept: pausing for 100ms' 5 || tmx_die "no pause when out of descriptors"
 "$L" -u "$PO" -s policy 192.0.2.70="REJECT listed" >/dev/null ||
-	fail "not served after the descriptors came back"
+	tmx_die "not served after the descriptors came back"
 wait $holders
 cpu=$(ps -o times= -p "$PD_PID")
-[ "${cpu:-9}" -lt 1 ] || fail "policyd used ${cpu}s of CPU: spinning on accept?"
-echo "ok: out of descriptors: paused, then served (CPU ${cpu}s)"
+[ "${cpu:-9}" -lt 1 ] || tmx_die "policyd used ${cpu}s of CPU: spinning on accept?"
+tmx_pass "out of descriptors: paused, then served (CPU ${cpu}s)"
 alive "running out of descriptors"
 pd_stop
-echo "PASS"
+tmx_finish

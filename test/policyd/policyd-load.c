@@ -9,8 +9,6 @@
  *   policyd-load -u PATH | -i HOST:PORT  -g DATA [-T MS] [-w SECONDS]
  *                (probe: send DATA, byte by byte every MS with -T, then
  *                print what came back and whether the server closed)
- *   policyd-load -Q IPV4:PORT  (a DNS server that never answers: bind the
- *                UDP port, read and drop until killed)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -288,32 +286,6 @@ load_probe(const struct load_opts *o)
 	return 0;
 }
 
-/* load_silent - swallow UDP datagrams on addr:port forever */
-static int
-load_silent(const char *where)
-{
-	struct sockaddr_in sin;
-	const char *colon = strrchr(where, ':');
-	char host[64], buf[4096];
-	int fd;
-
-	if (colon == NULL)
-		return 2;
-	snprintf(host, sizeof(host), "%.*s", (int)(colon - where), where);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)atoi(colon + 1));
-	if (inet_pton(AF_INET, host, &sin.sin_addr) != 1 ||
-	    (fd = socket(AF_INET, SOCK_DGRAM, 0)) < 0 ||
-	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
-		perror(where);
-		return 1;
-	}
-	for (;;)
-		if (recv(fd, buf, sizeof(buf), 0) < 0 && errno != EINTR)
-			return 1;
-}
-
 /* main - options and KEY=ANSWER cases */
 int
 main(int argc, char **argv)
@@ -326,7 +298,7 @@ main(int argc, char **argv)
 	o.rounds = 1;
 	o.wait_s = 2;
 	signal(SIGPIPE, SIG_IGN);	/* a closed connection is a result here */
-	while ((ch = getopt(argc, argv, "u:i:s:c:r:x:b:g:T:w:Q:")) != -1) {
+	while ((ch = getopt(argc, argv, "u:i:s:c:r:x:b:g:T:w:")) != -1) {
 		switch (ch) {
 		case 'u': o.unix_path = optarg; break;
 		case 'i': o.inet = optarg; break;
@@ -338,7 +310,6 @@ main(int argc, char **argv)
 		case 'g': o.probe = optarg; break;
 		case 'T': o.trickle_ms = atoi(optarg); break;
 		case 'w': o.wait_s = atoi(optarg); break;
-		case 'Q': return load_silent(optarg);
 		default: return 2;
 		}
 	}

@@ -5,10 +5,12 @@
 # sources DENYLISTED, others handled normally; postmap agrees with the
 # cidr table trustmx exports; HAProxy health checks stay UP, warning-free.
 set -u
-. "$TMX_SRCDIR/test/lib/netns.sh"
+. "$TMX_SRCDIR/test/stack/netns.sh"
 tmx_enter "$@"
-. "$TMX_SRCDIR/test/lib/postfix.sh"
-. "$TMX_SRCDIR/test/policyd/policyd-lib.sh"
+. "$TMX_SRCDIR/test/stack/assert.sh"
+. "$TMX_SRCDIR/test/stack/postfix.sh"
+. "$TMX_SRCDIR/test/stack/haproxy.sh"
+. "$TMX_SRCDIR/test/stack/policyd.sh"
 tmx_need swaks haproxy
 
 PS_PORT=12525
@@ -35,67 +37,57 @@ tmx_postfix_service \
 	"smtpd     pass  -       -       n       -       -       smtpd" \
 	"dnsblog   unix  -       -       n       -       0       dnsblog" \
 	"tlsproxy  unix  -       -       n       -       0       tlsproxy"
-tmx_postfix_start || fail "postfix did not start"
-tmx_postfix_listening $PS_PORT || fail "postscreen does not listen"
-
-# send SOURCE PORT - one SMTP session through postscreen as SOURCE
-send() {
-	fam=AF_INET
-	swaks --server 127.0.0.1:$PS_PORT --timeout 20 \
-		--proxy-version 2 --proxy-family $fam \
-		--proxy-source "$1" --proxy-source-port "$2" \
-		--proxy-dest 127.0.0.1 --proxy-dest-port $PS_PORT \
-		--from sender@example.org --to user@test.example \
-		--quit-after RCPT >"$TMX_TMP/swaks-$2.log" 2>&1
-}
+tmx_postfix_start || tmx_die "postfix did not start"
+tmx_wait_listen $PS_PORT || tmx_die "postscreen does not listen"
 
 # Postfix 3.6+ logs ALLOWLISTED/DENYLISTED (respectful_logging = yes at
 # compatibility_level 3.6); older levels say WHITELISTED/BLACKLISTED.
-send 192.0.2.20 40001
+pd_session $PS_PORT 192.0.2.20 40001 >"$TMX_TMP/swaks-40001.log"
 tmx_postfix_wait 'postscreen\[[0-9]+\]: ALLOWLISTED \[192\.0\.2\.20\]:40001' ||
-	fail "relay source not allowlisted"
-grep -q '^<- *250 ' "$TMX_TMP/swaks-40001.log" || fail "relay session not accepted"
-echo "ok: relay source ALLOWLISTED and accepted"
+	tmx_die "relay source not allowlisted"
+grep -q '^<- *250 ' "$TMX_TMP/swaks-40001.log" || tmx_die "relay session not accepted"
+tmx_pass "relay source ALLOWLISTED and accepted"
 
-send 192.0.2.70 40002
+pd_session $PS_PORT 192.0.2.70 40002 >"$TMX_TMP/swaks-40002.log"
 tmx_postfix_wait 'postscreen\[[0-9]+\]: DENYLISTED \[192\.0\.2\.70\]:40002' ||
-	fail "deny source not denylisted"
-echo "ok: deny source DENYLISTED"
+	tmx_die "deny source not denylisted"
+tmx_pass "deny source DENYLISTED"
 
-send 192.0.2.10 40003	# in relay_networks and deny_networks: deny wins
+# in relay_networks and deny_networks: deny wins
+pd_session $PS_PORT 192.0.2.10 40003 >"$TMX_TMP/swaks-40003.log"
 tmx_postfix_wait 'postscreen\[[0-9]+\]: DENYLISTED \[192\.0\.2\.10\]:40003' ||
-	fail "deny does not win over relay"
-echo "ok: deny wins over relay"
+	tmx_die "deny does not win over relay"
+tmx_pass "deny wins over relay"
 
-send 192.0.2.200 40004
+pd_session $PS_PORT 192.0.2.200 40004 >"$TMX_TMP/swaks-40004.log"
 tmx_postfix_wait 'postscreen\[[0-9]+\]: PASS NEW \[192\.0\.2\.200\]:40004' 20 ||
-	fail "other source not handled normally"
+	tmx_die "other source not handled normally"
 [ "$(tmx_postfix_count '(ALLOW|DENY)LISTED \[192\.0\.2\.200\]')" = 0 ] ||
-	fail "other source was listed"
-echo "ok: other source handled normally (PASS NEW)"
+	tmx_die "other source was listed"
+tmx_pass "other source handled normally (PASS NEW)"
 
 # (swaks 20201014 writes a wrong length into IPv6 PROXY v2 headers, so
 # IPv6 keys are checked through postmap below instead.)
 
 # every postscreen decision above came from the daemon
 for a in 192.0.2.20 192.0.2.70 192.0.2.200; do
-	pd_wait "socketmap $a: " 5 || fail "policyd never asked about $a"
+	pd_wait "socketmap $a: " 5 || tmx_die "policyd never asked about $a"
 done
 
 # pd_postmap -q over the socketmap
-expect "postmap relay" "$(pd_sm 192.0.2.1)" "permit"
-expect "postmap deny" "$(pd_sm 192.0.2.65)" "reject"
-expect "postmap proxy" "$(pd_sm 127.0.0.1)" "permit"
-expect "postmap mapped" "$(pd_sm ::ffff:192.0.2.70)" "reject"
-expect "postmap other" "$(pd_sm 192.0.2.129)" ""
-expect "postmap IPv6 relay" "$(pd_sm 2001:db8:1::25)" "permit"
-expect "postmap IPv6 deny" "$(pd_sm 2001:db8:dead::1)" "reject"
-expect "postmap IPv6 other" "$(pd_sm 2001:db8:2::1)" ""
-expect "postmap hostname" "$(pd_sm mail.example.org)" ""
+tmx_expect "postmap relay" "$(pd_sm 192.0.2.1)" "permit"
+tmx_expect "postmap deny" "$(pd_sm 192.0.2.65)" "reject"
+tmx_expect "postmap proxy" "$(pd_sm 127.0.0.1)" "permit"
+tmx_expect "postmap mapped" "$(pd_sm ::ffff:192.0.2.70)" "reject"
+tmx_expect "postmap other" "$(pd_sm 192.0.2.129)" ""
+tmx_expect "postmap IPv6 relay" "$(pd_sm 2001:db8:1::25)" "permit"
+tmx_expect "postmap IPv6 deny" "$(pd_sm 2001:db8:dead::1)" "reject"
+tmx_expect "postmap IPv6 other" "$(pd_sm 2001:db8:2::1)" ""
+tmx_expect "postmap hostname" "$(pd_sm mail.example.org)" ""
 pd_postmap -q 192.0.2.1 "socketmap:unix:$PD_RUN/socketmap.sock:nosuchmap" \
-	>"$TMX_TMP/perm.out" 2>&1 && fail "unknown map answered"
-grep -q 'unknown map' "$TMX_TMP/perm.out" || fail "unknown map: $(cat "$TMX_TMP/perm.out")"
-echo "ok: unknown map is a permanent error"
+	>"$TMX_TMP/perm.out" 2>&1 && tmx_die "unknown map answered"
+grep -q 'unknown map' "$TMX_TMP/perm.out" || tmx_die "unknown map: $(cat "$TMX_TMP/perm.out")"
+tmx_pass "unknown map is a permanent error"
 
 # the socketmap agrees with the cidr table trustmx(1) exports
 if "$TRUSTMX" list export -c "$PD_CONF" "$TMX_TMP/export.cidr" >"$TMX_TMP/export.err" 2>&1; then
@@ -112,10 +104,10 @@ if "$TRUSTMX" list export -c "$PD_CONF" "$TMX_TMP/export.cidr" >"$TMX_TMP/export
 	pd_postmap -q - "socketmap:unix:$PD_RUN/socketmap.sock:postscreen" <"$keys" |
 		sort >"$TMX_TMP/sm.out"
 	pd_postmap -q - "cidr:$TMX_TMP/export.cidr" <"$keys" | sort >"$TMX_TMP/cidr.out"
-	[ -s "$TMX_TMP/sm.out" ] || fail "socketmap found nothing"
+	[ -s "$TMX_TMP/sm.out" ] || tmx_die "socketmap found nothing"
 	cmp -s "$TMX_TMP/sm.out" "$TMX_TMP/cidr.out" ||
-		fail "socketmap and cidr disagree: $(diff "$TMX_TMP/sm.out" "$TMX_TMP/cidr.out" | head)"
-	echo "ok: socketmap = cidr:export for $(wc -l <"$keys") random keys ($(wc -l <"$TMX_TMP/sm.out") found)"
+		tmx_die "socketmap and cidr disagree: $(diff "$TMX_TMP/sm.out" "$TMX_TMP/cidr.out" | head)"
+	tmx_pass "socketmap = cidr:export for $(wc -l <"$keys") random keys ($(wc -l <"$TMX_TMP/sm.out") found)"
 else
 	echo "note: trustmx list export unavailable: $(head -1 "$TMX_TMP/export.err")"
 fi
@@ -143,25 +135,22 @@ frontend smtp
 	default_backend mx
 EOC
 mark=$(tmx_postfix_mark)
-tmx_bg haproxy haproxy -db -f "$TMX_TMP/haproxy.cfg"
+tmx_haproxy_start "$TMX_TMP/haproxy.cfg" $HA_STATS 12600 ||
+	tmx_die "HAProxy did not start"
 sleep 4
-stat=$(ha_csv "$HA_STATS" | grep '^mx,ps,')
-[ -n "$stat" ] || fail "no HAProxy stats for mx/ps"
-status=$(echo "$stat" | cut -d, -f18)
-check=$(echo "$stat" | cut -d, -f37)
-expect "HAProxy server status" "$status" "UP"
-expect "HAProxy check status" "$check" "L7OK"
-grep -q 'is DOWN' "$TMX_TMP/haproxy.log" && fail "HAProxy saw the server DOWN"
+tmx_expect "HAProxy server status" "$(tmx_haproxy_field $HA_STATS mx ps status)" "UP"
+tmx_expect "HAProxy check status" "$(tmx_haproxy_field $HA_STATS mx ps check_status)" "L7OK"
+grep -q 'is DOWN' "$TMX_HA_LOG" && tmx_die "HAProxy saw the server DOWN"
 checks=$(tmx_postfix_since "$mark" | grep -c 'ALLOWLISTED \[127\.0\.0\.1\]')
-[ "$checks" -ge 5 ] || fail "only $checks health checks reached postscreen"
-echo "ok: $checks health checks, server UP, allowlisted through proxy_networks"
+[ "$checks" -ge 5 ] || tmx_die "only $checks health checks reached postscreen"
+tmx_pass "$checks health checks, server UP, allowlisted through proxy_networks"
 
 # nothing Postfix complained about, in the whole run (but the unknown map
 # postmap query above, which had to fail)
 if tmx_postfix_problems '/postmap\[[0-9]+\]: (warning|fatal): .*nosuchmap'; then
-	fail "Postfix logged warnings"
+	tmx_die "Postfix logged warnings"
 fi
-echo "ok: no Postfix warnings"
-kill -0 "$PD_PID" || fail "policyd died"
+tmx_pass "no Postfix warnings"
+kill -0 "$PD_PID" || tmx_die "policyd died"
 pd_stop
-echo "PASS"
+tmx_finish

@@ -2,58 +2,49 @@
 # spf-expand.sh - "trustmx spf expand" against a real dnsmasq in a private
 # namespace: the ranges an SPF record authorises (ip4/ip6, a, mx, include,
 # redirect, cidr forms), RFC 7208 limits, and DNS failures as temperror.
-. "$TMX_SRCDIR/test/lib/netns.sh"
+. "$TMX_SRCDIR/test/stack/netns.sh"
 tmx_enter "$@"
+. "$TMX_SRCDIR/test/stack/assert.sh"
+. "$TMX_SRCDIR/test/stack/dns.sh"
 tmx_need dnsmasq python3
 
-failures=0
-
-# fail - note a failed check with what the command printed
-fail() {
-	echo "FAIL: $*" >&2
-	sed 's/^/  stdout: /' "$TMX_TMP/out" >&2
-	sed 's/^/  stderr: /' "$TMX_TMP/err" >&2
-	failures=$((failures + 1))
-}
-
-# expand DOMAIN - run the command; $rc, $TMX_TMP/out, $TMX_TMP/err
+# expand DOMAIN - run the command; $TMX_RC, $TMX_TMP/out, $TMX_TMP/err
 expand() {
-	rc=0
-	"$TRUSTMX" spf expand "$1" >"$TMX_TMP/out" 2>"$TMX_TMP/err" || rc=$?
+	tmx_run "$TRUSTMX" spf expand "$1"
 }
 
 # expect_ok DOMAIN SUMMARY-REGEX - exit 0, stdout equal to stdin
 expect_ok() {
 	cat >"$TMX_TMP/want"
 	expand "$1"
-	if [ "$rc" != 0 ]; then
-		fail "$1: exit $rc, want 0"
+	if [ "$TMX_RC" != 0 ]; then
+		tmx_fail_run "$1: exit $TMX_RC, want 0"
 	elif ! diff -u "$TMX_TMP/want" "$TMX_TMP/out" >&2; then
-		fail "$1: prefixes differ"
+		tmx_fail_run "$1: prefixes differ"
 	elif ! grep -Eq "$2" "$TMX_TMP/err"; then
-		fail "$1: summary does not match /$2/"
+		tmx_fail_run "$1: summary does not match /$2/"
 	else
-		echo "ok: $1"
+		tmx_pass "$1"
 	fi
 }
 
 # expect_fail DOMAIN EXIT STDERR-REGEX - that exit, nothing on stdout
 expect_fail() {
 	expand "$1"
-	if [ "$rc" != "$2" ]; then
-		fail "$1: exit $rc, want $2"
+	if [ "$TMX_RC" != "$2" ]; then
+		tmx_fail_run "$1: exit $TMX_RC, want $2"
 	elif [ -s "$TMX_TMP/out" ]; then
-		fail "$1: printed prefixes on failure"
+		tmx_fail_run "$1: printed prefixes on failure"
 	elif ! grep -Eq "$3" "$TMX_TMP/err"; then
-		fail "$1: stderr does not match /$3/"
+		tmx_fail_run "$1: stderr does not match /$3/"
 	else
-		echo "ok: $1 (exit $2)"
+		tmx_pass "$1 (exit $2)"
 	fi
 }
 
 # expect_warning REGEX - the last expand warned about it
 expect_warning() {
-	grep -Eq "warning: .*$1" "$TMX_TMP/err" || fail "no warning /$1/"
+	grep -Eq "warning: .*$1" "$TMX_TMP/err" || tmx_fail_run "no warning /$1/"
 }
 
 # ten_a NAME - ten DNS-querying terms
@@ -61,92 +52,87 @@ ten_a() {
 	printf ' a:%s' "$1" "$1" "$1" "$1" "$1" "$1" "$1" "$1" "$1" "$1"
 }
 
-cat >"$TMX_TMP/dns.conf" <<EOF
-local=/test/
-local-ttl=300
+tmx_dns_zone <<EOF
+ZONE test
+TTL 300
 
-txt-record=simple.test,"v=spf1 ip4:192.0.2.0/24 ip6:2001:db8:1::/48 -all"
-txt-record=simple.test,"google-site-verification=not-spf"
-txt-record=split.test,"v=spf1 ip4:192.0.2.1","00 -all"
-txt-record=hostbits.test,"v=spf1 ip4:192.0.2.77/24 ip6:2001:db8:1::1/48 -all"
-txt-record=dedup.test,"v=spf1 ip4:192.0.2.0/24 ip4:192.0.2.9 ip4:192.0.2.0/24 a:mail1.test ip4:198.51.100.10 -all"
+TXT simple.test v=spf1 ip4:192.0.2.0/24 ip6:2001:db8:1::/48 -all
+TXT simple.test google-site-verification=not-spf
+TXT split.test "v=spf1 ip4:192.0.2.1","00 -all"
+TXT hostbits.test v=spf1 ip4:192.0.2.77/24 ip6:2001:db8:1::1/48 -all
+TXT dedup.test v=spf1 ip4:192.0.2.0/24 ip4:192.0.2.9 ip4:192.0.2.0/24 a:mail1.test ip4:198.51.100.10 -all
 
-txt-record=relay.test,"v=spf1 include:l1.test -all"
-txt-record=l1.test,"v=spf1 a:mail1.test include:l2.test ~all"
-txt-record=l2.test,"v=spf1 mx:l2.test/28//64 include:l3.test ?all"
-txt-record=l3.test,"v=spf1 a/24 ip6:2001:db8:3::/48 -all"
-host-record=l3.test,203.0.113.99
-host-record=mail1.test,198.51.100.10,2001:db8:10::10
-mx-host=l2.test,mx1.l2.test,10
-mx-host=l2.test,mx2.l2.test,20
-host-record=mx1.l2.test,198.51.100.33
-host-record=mx2.l2.test,198.51.100.70,2001:db8:20::5
+TXT relay.test v=spf1 include:l1.test -all
+TXT l1.test v=spf1 a:mail1.test include:l2.test ~all
+TXT l2.test v=spf1 mx:l2.test/28//64 include:l3.test ?all
+TXT l3.test v=spf1 a/24 ip6:2001:db8:3::/48 -all
+A l3.test 203.0.113.99
+A mail1.test 198.51.100.10 2001:db8:10::10
+MX l2.test 10 mx1.l2.test
+MX l2.test 20 mx2.l2.test
+A mx1.l2.test 198.51.100.33
+A mx2.l2.test 198.51.100.70 2001:db8:20::5
 
-txt-record=redir.test,"v=spf1 ip4:192.0.2.128/25 redirect=target.test"
-txt-record=redirall.test,"v=spf1 ip4:192.0.2.128/25 ~all redirect=target.test"
-txt-record=target.test,"v=spf1 ip6:2001:db8:99::/48 -all"
+TXT redir.test v=spf1 ip4:192.0.2.128/25 redirect=target.test
+TXT redirall.test v=spf1 ip4:192.0.2.128/25 ~all redirect=target.test
+TXT target.test v=spf1 ip6:2001:db8:99::/48 -all
 
-txt-record=loop1.test,"v=spf1 include:loop2.test -all"
-txt-record=loop2.test,"v=spf1 ip4:192.0.2.1 include:loop3.test -all"
-txt-record=loop3.test,"v=spf1 include:loop1.test -all"
-txt-record=rloop.test,"v=spf1 ip4:192.0.2.1 redirect=rloop.test"
+TXT loop1.test v=spf1 include:loop2.test -all
+TXT loop2.test v=spf1 ip4:192.0.2.1 include:loop3.test -all
+TXT loop3.test v=spf1 include:loop1.test -all
+TXT rloop.test v=spf1 ip4:192.0.2.1 redirect=rloop.test
 
-txt-record=ten.test,"v=spf1$(ten_a mail1.test) -all"
-txt-record=eleven.test,"v=spf1 include:five1.test include:five2.test -all"
-txt-record=five1.test,"v=spf1 a:mail1.test a:mail1.test a:mail1.test a:mail1.test a:mail1.test"
-txt-record=five2.test,"v=spf1 a:mail1.test a:mail1.test a:mail1.test a:mail1.test a:mail1.test"
+TXT ten.test v=spf1$(ten_a mail1.test) -all
+TXT eleven.test v=spf1 include:five1.test include:five2.test -all
+TXT five1.test v=spf1 a:mail1.test a:mail1.test a:mail1.test a:mail1.test a:mail1.test
+TXT five2.test v=spf1 a:mail1.test a:mail1.test a:mail1.test a:mail1.test a:mail1.test
 
-txt-record=void2.test,"v=spf1 a:nx1.test mx:nx2.test ip4:192.0.2.1 -all"
-txt-record=void3.test,"v=spf1 a:nx1.test mx:nx2.test a:nodata.test ip4:192.0.2.1 -all"
-txt-record=nodata.test,"just text"
+TXT void2.test v=spf1 a:nx1.test mx:nx2.test ip4:192.0.2.1 -all
+TXT void3.test v=spf1 a:nx1.test mx:nx2.test a:nodata.test ip4:192.0.2.1 -all
+TXT nodata.test just text
 
-txt-record=skip.test,"v=spf1 exists:%{i}.rbl.test ptr ptr:skip.test a:%{d}.test include:%{l}.test ip4:192.0.2.5 -all"
-txt-record=quals.test,"v=spf1 -ip4:192.0.2.10 ~ip4:192.0.2.11 ?ip4:192.0.2.12 +ip4:192.0.2.13 ip4:192.0.2.14 -a:mail1.test ~include:simple.test ~all"
-txt-record=afterall.test,"v=spf1 ip4:192.0.2.1 -all ip4:192.0.2.2"
+TXT skip.test v=spf1 exists:%{i}.rbl.test ptr ptr:skip.test a:%{d}.test include:%{l}.test ip4:192.0.2.5 -all
+TXT quals.test v=spf1 -ip4:192.0.2.10 ~ip4:192.0.2.11 ?ip4:192.0.2.12 +ip4:192.0.2.13 ip4:192.0.2.14 -a:mail1.test ~include:simple.test ~all
+TXT afterall.test v=spf1 ip4:192.0.2.1 -all ip4:192.0.2.2
 
-txt-record=dualcidr.test,"v=spf1 a:mail1.test//64 a:mail1.test/16 -all"
-txt-record=upper.test,"V=SPF1 IP4:192.0.2.1 Redirect=target.test"
-txt-record=tworedir.test,"v=spf1 redirect=target.test redirect=simple.test"
-txt-record=badcidr.test,"v=spf1 a/33 -all"
-txt-record=plusall.test,"v=spf1 ip4:192.0.2.1 +all"
-txt-record=wide.test,"v=spf1 ip4:192.0.2.1 ip4:0.0.0.0/1 -all"
-txt-record=two.test,"v=spf1 ip4:192.0.2.1 -all"
-txt-record=two.test,"v=spf1 ip4:192.0.2.2 -all"
-txt-record=nospf.test,"v=spf10 ip4:192.0.2.1"
-txt-record=badip.test,"v=spf1 ip4:192.0.2.300 -all"
-txt-record=badmech.test,"v=spf1 ip5:192.0.2.1 -all"
-txt-record=incnone.test,"v=spf1 include:nodata.test -all"
+TXT dualcidr.test v=spf1 a:mail1.test//64 a:mail1.test/16 -all
+TXT upper.test V=SPF1 IP4:192.0.2.1 Redirect=target.test
+TXT tworedir.test v=spf1 redirect=target.test redirect=simple.test
+TXT badcidr.test v=spf1 a/33 -all
+TXT plusall.test v=spf1 ip4:192.0.2.1 +all
+TXT wide.test v=spf1 ip4:192.0.2.1 ip4:0.0.0.0/1 -all
+TXT two.test v=spf1 ip4:192.0.2.1 -all
+TXT two.test v=spf1 ip4:192.0.2.2 -all
+TXT nospf.test v=spf10 ip4:192.0.2.1
+TXT badip.test v=spf1 ip4:192.0.2.300 -all
+TXT badmech.test v=spf1 ip5:192.0.2.1 -all
+TXT incnone.test v=spf1 include:nodata.test -all
 
-txt-record=ttl.test,"v=spf1 a:short.test"
-txt-record=mixttl.test,"v=spf1 a:mid.test a:short.test"
-txt-record=floor.test,"v=spf1 a:short.test a:tiny.test"
-host-record=short.test,192.0.2.20,120
-host-record=mid.test,192.0.2.22,200
-host-record=tiny.test,192.0.2.21,5
+TXT ttl.test v=spf1 a:short.test
+TXT mixttl.test v=spf1 a:mid.test a:short.test
+TXT floor.test v=spf1 a:short.test a:tiny.test
+A short.test 192.0.2.20 120
+A mid.test 192.0.2.22 200
+A tiny.test 192.0.2.21 5
 
-txt-record=manymx.test,"v=spf1 mx -all"
+TXT manymx.test v=spf1 mx -all
 EOF
 for i in 1 2 3 4 5 6 7 8 9 10 11; do
-	echo "mx-host=manymx.test,mx$i.manymx.test,$i"
-done >>"$TMX_TMP/dns.conf"
+	echo "MX manymx.test $i mx$i.manymx.test"
+done | tmx_dns_zone
 # CNAMEs in the answer section lead to the records asked for
-cat >>"$TMX_TMP/dns.conf" <<EOF
-txt-record=cname.test,"v=spf1 a:alias.test -all"
-cname=alias.test,mail1.test
-cname=spfalias.test,simple.test
+tmx_dns_zone <<EOF
+TXT cname.test v=spf1 a:alias.test -all
+CNAME alias.test mail1.test
+CNAME spfalias.test simple.test
 EOF
 # a record longer than 512 bytes: the resolver must retry over TCP
-long="v=spf1$(for i in $(seq 1 60); do printf ' ip4:192.0.2.%s' "$i"; done) -all"
-printf 'txt-record=long.test' >>"$TMX_TMP/dns.conf"
-printf '%s\n' "$long" | fold -w 200 | while IFS= read -r chunk; do
-	printf ',"%s"' "$chunk"
-done >>"$TMX_TMP/dns.conf"
-echo >>"$TMX_TMP/dns.conf"
-echo 'txt-record=tempinc.test,"v=spf1 ip4:192.0.2.1 include:x.dead.test -all"' >>"$TMX_TMP/dns.conf"
+tmx_dns_zone "TXT long.test v=spf1$(for i in $(seq 1 60); do printf ' ip4:192.0.2.%s' "$i"; done) -all"
+tmx_dns_zone "TXT tempinc.test v=spf1 ip4:192.0.2.1 include:x.dead.test -all"
 # dead.test is delegated to a port where nothing answers
-echo "server=/dead.test/127.0.0.1#5399" >>"$TMX_TMP/dns.conf"
+tmx_dns_zone "DELEGATE dead.test 127.0.0.1#5399"
 
-tmx_dns_start "$TMX_TMP/dns.conf" "timeout:1 attempts:1"
+tmx_dns_start "timeout:1 attempts:1" || exit 1
 
 # --- what a record authorises ---
 expect_ok simple.test '2 prefixes, ttl 300s, 0 DNS lookups, 0 void' <<EOF
@@ -258,39 +244,31 @@ expect_fail 'bad..name' 1 'permerror: .*invalid domain name'
 
 # --- one resolver state per call: threads at once agree with a lone call ---
 if [ -n "${TMX_SPF_THREADS:-}" ]; then
-	if "$TMX_SPF_THREADS" relay.test >"$TMX_TMP/out" 2>"$TMX_TMP/err"; then
-		echo "ok: threads: $(cat "$TMX_TMP/out")"
+	tmx_run "$TMX_SPF_THREADS" relay.test
+	if [ "$TMX_RC" = 0 ]; then
+		tmx_pass "threads: $(cat "$TMX_TMP/out")"
 	else
-		fail "concurrent expansions disagree"
+		tmx_fail_run "concurrent expansions disagree"
 	fi
 fi
 
 # --- DNS trouble is a temperror, and a quick one ---
 start=$(date +%s)
 expect_fail tempinc.test 2 'temperror: tempinc.test: include:x.dead.test: x.dead.test TXT lookup'
-kill "$(cat "$TMX_TMP/dnsmasq.pid")"
-sleep 0.3
+tmx_dns_stop
 expect_fail simple.test 2 'temperror: .*TXT lookup: (timeout|no server)'
 elapsed=$(($(date +%s) - start))
-[ "$elapsed" -le 10 ] || fail "temperrors took ${elapsed}s"
+[ "$elapsed" -le 10 ] || tmx_fail "temperrors took ${elapsed}s"
 
 # a server that takes the query and never answers: the resolver times out
-python3 -c '
-import socket, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.53", 53))
-time.sleep(30)' &
-TMX_PIDS="$TMX_PIDS $!"
-sleep 0.3
+tmx_dns_silent 127.0.0.53 || exit 1
 start=$(date +%s)
 expect_fail simple.test 2 'temperror: .*timeout'
 elapsed=$(($(date +%s) - start))
-[ "$elapsed" -le 5 ] || fail "timeout took ${elapsed}s"
+[ "$elapsed" -le 5 ] || tmx_fail "timeout took ${elapsed}s"
 
 # --- usage ---
-rc=0
-"$TRUSTMX" spf expand >"$TMX_TMP/out" 2>"$TMX_TMP/err" || rc=$?
-[ "$rc" = 2 ] && grep -q usage "$TMX_TMP/err" || fail "usage: exit $rc"
+tmx_run "$TRUSTMX" spf expand
+[ "$TMX_RC" = 2 ] && grep -q usage "$TMX_TMP/err" || tmx_fail_run "usage: exit $TMX_RC"
 
-[ "$failures" = 0 ] || { echo "$failures checks failed" >&2; exit 1; }
-echo "all spf expand checks passed"
+tmx_finish

@@ -1,13 +1,8 @@
 /*
- * doctor_dns.c - the lookups the doctor's checks share: TXT records picked
- * by their version tag, a host's addresses, and PTR names (which dns.c does
- * not ask for; asked here with a resolver state of our own, as dns.c does).
+ * doctor_dns.c - the lookups the doctor's checks share, through dns/: TXT
+ * records picked by their version tag, a host's addresses, PTR names.
  */
-#include <arpa/nameser.h>
 #include <ctype.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <resolv.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,8 +11,6 @@
 #include "dns.h"
 #include "doctor.h"
 #include "xalloc.h"
-
-#define DOCTOR_DNS_ANSWER_MAX	65536
 
 /* doctor_dns_tag_match - txt starts with prefix, then a separator or end */
 static bool
@@ -120,63 +113,37 @@ doctor_dns_reverse_name(const struct tmx_addr *addr, char *buf, size_t len)
 	snprintf(buf + pos, len - pos, "ip6.arpa");
 }
 
-/* doctor_dns_ptr_parse - the PTR names in an answer; count */
-static int
-doctor_dns_ptr_parse(const uint8_t *buf, int len, char names[][256],
-		     size_t max)
-{
-	char host[NS_MAXDNAME];
-	size_t n = 0, k;
-	ns_msg msg;
-	ns_rr rr;
-	int i;
-
-	if (ns_initparse(buf, len, &msg) < 0)
-		return -1;
-	for (i = 0; i < ns_msg_count(msg, ns_s_an) && n < max; i++) {
-		if (ns_parserr(&msg, ns_s_an, i, &rr) < 0)
-			return -1;
-		if (ns_rr_type(rr) != ns_t_ptr || ns_rr_class(rr) != ns_c_in)
-			continue;
-		if (dn_expand(ns_msg_base(msg), ns_msg_end(msg),
-		    ns_rr_rdata(rr), host, sizeof(host)) < 0)
-			return -1;
-		if (strlen(host) >= 256)
-			continue;	/* longer than any valid host name */
-		for (k = 0; host[k] != '\0'; k++)
-			host[k] = (char)tolower((unsigned char)host[k]);
-		memcpy(names[n++], host, k + 1);
-	}
-	return (int)n;
-}
-
 /* doctor_dns_ptr - see doctor.h */
 int
 doctor_dns_ptr(const struct tmx_addr *addr, char names[][256], size_t max)
 {
-	struct __res_state st;
+	struct dns_answer ans;
 	char rname[80];
-	uint8_t *buf;
-	int n;
+	size_t n = 0, k;
+	int rc;
 
 	doctor_dns_reverse_name(addr, rname, sizeof(rname));
-	buf = xcalloc(1, DOCTOR_DNS_ANSWER_MAX);
-	memset(&st, 0, sizeof(st));
-	if (res_ninit(&st) < 0) {
-		free(buf);
-		return -1;
+	switch (dns_lookup(rname, DNS_TYPE_PTR, &ans)) {
+	case DNS_OK:
+		for (size_t i = 0; i < ans.count && n < max; i++) {
+			const char *host = ans.records[i].text;
+
+			if (host == NULL || strlen(host) >= 256)
+				continue;	/* longer than any host name */
+			for (k = 0; host[k] != '\0'; k++)
+				names[n][k] = (char)tolower((unsigned char)host[k]);
+			names[n++][k] = '\0';
+		}
+		rc = (int)n;
+		break;
+	case DNS_NODATA:
+	case DNS_NXDOMAIN:
+		rc = 0;		/* no PTR: none */
+		break;
+	default:
+		rc = -1;	/* we do not know */
+		break;
 	}
-	n = res_nquery(&st, rname, ns_c_in, ns_t_ptr, buf,
-	    DOCTOR_DNS_ANSWER_MAX);
-	if (n < 0) {
-		/* no such name or no PTR: none; anything else: we do not know */
-		n = st.res_h_errno == HOST_NOT_FOUND ||
-		    st.res_h_errno == NO_DATA ? 0 : -1;
-	} else {
-		n = doctor_dns_ptr_parse(buf, n < DOCTOR_DNS_ANSWER_MAX ? n :
-		    DOCTOR_DNS_ANSWER_MAX, names, max);
-	}
-	res_nclose(&st);
-	free(buf);
-	return n;
+	dns_answer_free(&ans);
+	return rc;
 }

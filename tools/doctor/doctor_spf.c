@@ -1,23 +1,22 @@
 /*
- * doctor_spf.c - the domain's SPF record: one record that parses, DNS-
- * querying terms and void lookups against RFC 7208's limits (counted by
- * walking include: and redirect=), the final "all", and every egress
- * address evaluated by the milter's own SPF layer (spf.h).
+ * doctor_spf.c - the domain's SPF record: one record that parses by the
+ * grammar the milter uses (spf_term.h), as must those include: and
+ * redirect= lead to; DNS-querying terms and void lookups against RFC
+ * 7208's limits, the final "all", and every egress address evaluated by
+ * the milter's own SPF layer (spf.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "dns.h"
 #include "doctor.h"
 #include "spf.h"
-#include "spf_record.h"
+#include "spf_limits.h"
+#include "spf_term.h"
+#include "xalloc.h"
 
-#define DOCTOR_SPF_LOOKUPS	10	/* RFC 7208 4.6.4 */
-#define DOCTOR_SPF_VOIDS	2
 #define DOCTOR_SPF_NEAR		8	/* warn from here on */
-#define DOCTOR_SPF_DEPTH	12	/* include/redirect nesting we follow */
 
 /* What a walk over the record and its includes saw. */
 struct doctor_spf_walk {
@@ -28,131 +27,155 @@ struct doctor_spf_walk {
 	char all;		/* qualifier of the effective "all", 0: none */
 };
 
-static void doctor_spf_walk_record(struct doctor_spf_walk *w,
-				   const char *domain, const char *record,
-				   int depth, bool top);
+static void doctor_spf_walk(struct doctor_spf_walk *w, const char *domain,
+			    const struct spf_term_list *list, int depth,
+			    bool top);
+
+/* doctor_spf_parse - record's terms into list (new memory); 0 or -1 */
+static int
+doctor_spf_parse(const char *record, struct spf_term_list *list,
+		 const char **why_r)
+{
+	size_t len = strlen(record);
+
+	list->max = SPF_TERM_MAX(len > SPF_LIMIT_RECORD ? SPF_LIMIT_RECORD :
+	    len);
+	list->terms = xcalloc(list->max, sizeof(*list->terms));
+	if (spf_term_parse(record, len, list, why_r) == 0)
+		return 0;
+	free(list->terms);
+	list->terms = NULL;
+	return -1;
+}
 
 /* doctor_spf_void - one lookup that found nothing */
 static void
-doctor_spf_void(struct doctor_spf_walk *w, const char *term)
+doctor_spf_void(struct doctor_spf_walk *w, const struct spf_term *t)
 {
 	if (w->voids++ == 0)
-		snprintf(w->first_void, sizeof(w->first_void), "%s", term);
+		snprintf(w->first_void, sizeof(w->first_void), "%.*s",
+		    (int)t->len, t->text);
 }
 
-/* doctor_spf_follow - fetch target's record and walk it */
+/* doctor_spf_problem - the first include/redirect that broke, and why */
 static void
-doctor_spf_follow(struct doctor_spf_walk *w, const char *term,
+doctor_spf_problem(struct doctor_spf_walk *w, const struct spf_term *t,
+		   const char *why)
+{
+	if (w->problem[0] == '\0')
+		snprintf(w->problem, sizeof(w->problem), "%.*s: %s",
+		    (int)t->len, t->text, why);
+}
+
+/* doctor_spf_follow - fetch the record t names and walk it */
+static void
+doctor_spf_follow(struct doctor_spf_walk *w, const struct spf_term *t,
 		  const char *target, int depth, bool top)
 {
+	struct spf_term_list list;
 	const char *why;
 	char *record;
 	int n;
 
-	if (strchr(target, '%') != NULL)
-		return;		/* macros: depends on the client */
-	if (depth >= DOCTOR_SPF_DEPTH || w->lookups > 3 * DOCTOR_SPF_LOOKUPS)
+	if (t->macro)
+		return;		/* depends on the client */
+	if (depth >= SPF_LIMIT_NESTING ||
+	    w->lookups > 3 * SPF_LIMIT_DNS_TERMS)
 		return;
 	n = doctor_dns_txt(target, "v=spf1", &record, &why);
-	if (n == 0 && (strcmp(why, "NXDOMAIN") == 0 || strcmp(why, "NODATA") == 0))
-		doctor_spf_void(w, term);
+	if (n == 0 && (strcmp(why, "NXDOMAIN") == 0 ||
+	    strcmp(why, "NODATA") == 0))
+		doctor_spf_void(w, t);
 	if (n != 1) {
-		if (w->problem[0] == '\0')
-			snprintf(w->problem, sizeof(w->problem), "%s: %s", term,
-			    n < 0 ? why : n == 0 ? "no SPF record there" :
-			    "several SPF records there");
+		doctor_spf_problem(w, t, n < 0 ? why : n == 0 ?
+		    "no SPF record there" : "several SPF records there");
 		free(record);
 		return;
 	}
-	doctor_spf_walk_record(w, target, record, depth + 1, top);
+	/* RFC 7208 5.2, 6.1: a record there that does not parse is permerror */
+	if (doctor_spf_parse(record, &list, &why) < 0) {
+		char msg[200];
+
+		snprintf(msg, sizeof(msg), "its record does not parse (%s)",
+		    why);
+		doctor_spf_problem(w, t, msg);
+		free(record);
+		return;
+	}
+	doctor_spf_walk(w, target, &list, depth + 1, top);
+	free(list.terms);
 	free(record);
 }
 
-/* doctor_spf_target - the domain-spec of a mechanism, or the current domain */
+/* doctor_spf_target - the domain-spec of t, or the current domain */
 static void
-doctor_spf_target(const char *rest, const char *domain, char *buf, size_t len)
+doctor_spf_target(const struct spf_term *t, const char *domain, char *buf,
+		  size_t len)
 {
-	size_t n;
-
-	if (*rest == ':')
-		rest++;
-	else
-		rest = "";
-	n = strcspn(rest, "/");
-	if (n == 0)
+	if (t->spec == NULL)
 		snprintf(buf, len, "%s", domain);
 	else
-		snprintf(buf, len, "%.*s", (int)n, rest);
+		snprintf(buf, len, "%.*s", (int)t->spec_len, t->spec);
 }
 
-/* doctor_spf_term - count one term's lookups; follow include */
+/* doctor_spf_term - count one mechanism's lookups; follow include */
 static void
 doctor_spf_term(struct doctor_spf_walk *w, const char *domain,
-		const char *term, int depth)
+		const struct spf_term *t, int depth)
 {
-	const char *mech = term;
 	struct tmx_addr addrs[2];
 	struct dns_answer ans;
-	char target[256];
-	size_t n;
+	char target[SPF_LIMIT_NAME + 3];
 
-	if (strchr("+-~?", *mech) != NULL)
-		mech++;
-	n = strcspn(mech, ":/");
-	if (n == 7 && strncasecmp(mech, "include", n) == 0) {
-		w->lookups++;
-		doctor_spf_target(mech + n, domain, target, sizeof(target));
-		doctor_spf_follow(w, term, target, depth, false);
-	} else if ((n == 1 && strncasecmp(mech, "a", 1) == 0) ||
-	    (n == 6 && strncasecmp(mech, "exists", n) == 0)) {
-		w->lookups++;
-		doctor_spf_target(mech + n, domain, target, sizeof(target));
-		if (strchr(target, '%') == NULL &&
-		    doctor_dns_addrs(target, addrs, 2) == 0)
-			doctor_spf_void(w, term);
-	} else if (n == 2 && strncasecmp(mech, "mx", 2) == 0) {
-		w->lookups++;
-		doctor_spf_target(mech + n, domain, target, sizeof(target));
-		if (strchr(target, '%') == NULL) {
-			dns_lookup(target, DNS_TYPE_MX, &ans);
-			if (ans.status == DNS_NXDOMAIN || ans.status == DNS_NODATA)
-				doctor_spf_void(w, term);
-			dns_answer_free(&ans);
-		}
-	} else if (n == 3 && strncasecmp(mech, "ptr", 3) == 0) {
-		w->lookups++;
+	if (!spf_term_queries(t->kind))
+		return;
+	w->lookups++;
+	doctor_spf_target(t, domain, target, sizeof(target));
+	switch (t->kind) {
+	case SPF_TERM_INCLUDE:
+		doctor_spf_follow(w, t, target, depth, false);
+		break;
+	case SPF_TERM_A:
+	case SPF_TERM_EXISTS:
+		if (!t->macro && doctor_dns_addrs(target, addrs, 2) == 0)
+			doctor_spf_void(w, t);
+		break;
+	case SPF_TERM_MX:
+		if (t->macro)
+			break;
+		dns_lookup(target, DNS_TYPE_MX, &ans);
+		if (ans.status == DNS_NXDOMAIN || ans.status == DNS_NODATA)
+			doctor_spf_void(w, t);
+		dns_answer_free(&ans);
+		break;
+	default:
+		break;		/* ptr: its answer depends on the client */
 	}
 }
 
-/* doctor_spf_walk_record - every term of record; top: its "all" counts */
+/* doctor_spf_walk - every term of a record; top: its "all" counts */
 static void
-doctor_spf_walk_record(struct doctor_spf_walk *w, const char *domain,
-		       const char *record, int depth, bool top)
+doctor_spf_walk(struct doctor_spf_walk *w, const char *domain,
+		const struct spf_term_list *list, int depth, bool top)
 {
-	char buf[SPF_RECORD_MAX], *save = NULL, *term;
-	const char *redirect = NULL;
+	const struct spf_term *redirect;
+	char target[SPF_LIMIT_NAME + 3];
+	size_t i;
 
-	snprintf(buf, sizeof(buf), "%s", record);
-	for (term = strtok_r(buf, " ", &save); term != NULL;
-	    term = strtok_r(NULL, " ", &save)) {
-		const char *mech = term + (strchr("+-~?", *term) != NULL);
+	for (i = 0; i < list->count; i++) {
+		const struct spf_term *t = &list->terms[i];
 
-		if (strcasecmp(term, "v=spf1") == 0)
-			continue;
-		if (strncasecmp(term, "redirect=", 9) == 0) {
-			redirect = term;
-			continue;
-		}
-		if (strcasecmp(mech, "all") == 0) {
+		if (t->kind == SPF_TERM_ALL) {
 			if (top)
-				w->all = mech == term ? '+' : *term;
+				w->all = t->qualifier;
 			return;		/* nothing after "all" is reached */
 		}
-		doctor_spf_term(w, domain, term, depth);
+		doctor_spf_term(w, domain, t, depth);
 	}
-	if (redirect != NULL) {
+	if ((redirect = spf_term_find(list, SPF_TERM_REDIRECT)) != NULL) {
 		w->lookups++;
-		doctor_spf_follow(w, redirect, redirect + 9, depth, top);
+		doctor_spf_target(redirect, domain, target, sizeof(target));
+		doctor_spf_follow(w, redirect, target, depth, top);
 	}
 }
 
@@ -160,32 +183,32 @@ doctor_spf_walk_record(struct doctor_spf_walk *w, const char *domain,
 static void
 doctor_spf_limits(struct doctor *d, const struct doctor_spf_walk *w)
 {
+	bool over = w->lookups > SPF_LIMIT_DNS_TERMS;
 	struct doctor_finding *f;
 
-	if (w->lookups > DOCTOR_SPF_LOOKUPS || w->lookups >= DOCTOR_SPF_NEAR) {
-		f = doctor_add(d, "spf.lookups", w->lookups > DOCTOR_SPF_LOOKUPS ?
-		    DOCTOR_FAIL : DOCTOR_WARN, d->domain,
+	if (over || w->lookups >= DOCTOR_SPF_NEAR) {
+		f = doctor_add(d, "spf.lookups", over ? DOCTOR_FAIL :
+		    DOCTOR_WARN, d->domain,
 		    "%u DNS-querying term%s of at most %d%s", w->lookups,
-		    w->lookups == 1 ? "" : "s",
-		    DOCTOR_SPF_LOOKUPS, w->lookups > DOCTOR_SPF_LOOKUPS ?
+		    w->lookups == 1 ? "" : "s", SPF_LIMIT_DNS_TERMS, over ?
 		    ": every check ends in permerror" : ": close to the limit");
 		doctor_fix(f, "replace include:/a/mx terms with ip4:/ip6: "
 		    "ranges, drop includes of services no longer used");
 	} else {
 		doctor_add(d, "spf.lookups", DOCTOR_OK, d->domain,
 		    "%u DNS-querying term%s of at most %d", w->lookups,
-		    w->lookups == 1 ? "" : "s", DOCTOR_SPF_LOOKUPS);
+		    w->lookups == 1 ? "" : "s", SPF_LIMIT_DNS_TERMS);
 	}
 	if (w->voids == 0) {
 		doctor_add(d, "spf.void", DOCTOR_OK, d->domain,
 		    "no void lookups");
 		return;
 	}
-	f = doctor_add(d, "spf.void", w->voids > DOCTOR_SPF_VOIDS ?
+	f = doctor_add(d, "spf.void", w->voids > SPF_LIMIT_VOID ?
 	    DOCTOR_FAIL : DOCTOR_WARN, d->domain,
 	    "%u void lookup%s (of at most %d), first %s: a name that no "
 	    "longer exists", w->voids, w->voids == 1 ? "" : "s",
-	    DOCTOR_SPF_VOIDS, w->first_void);
+	    SPF_LIMIT_VOID, w->first_void);
 	doctor_fix(f, "remove %s (an old relay or service?) from the record",
 	    w->first_void);
 }
@@ -264,11 +287,13 @@ doctor_spf_egress(struct doctor *d)
 	spf_layer_free(layer);
 }
 
-/* doctor_spf_record - the one SPF record, checked; NULL when unusable */
+/*
+ * doctor_spf_record - the one SPF record and its terms in *list (both new
+ * memory); NULL when unusable
+ */
 static char *
-doctor_spf_record(struct doctor *d)
+doctor_spf_record(struct doctor *d, struct spf_term_list *list)
 {
-	char checked[SPF_RECORD_MAX];
 	struct doctor_finding *f;
 	const char *why, *err;
 	char *record;
@@ -285,7 +310,7 @@ doctor_spf_record(struct doctor *d)
 		free(record);
 		return NULL;
 	}
-	if (spf_record_check(record, checked, sizeof(checked), &err) < 0) {
+	if (doctor_spf_parse(record, list, &err) < 0) {
 		f = doctor_add(d, "spf.record", DOCTOR_FAIL, d->domain,
 		    "does not parse (%s): %s", err, record);
 		doctor_fix(f, "correct the record's syntax (RFC 7208 section 12)");
@@ -300,16 +325,18 @@ doctor_spf_record(struct doctor *d)
 void
 doctor_spf_check(struct doctor *d)
 {
+	struct spf_term_list list;
 	struct doctor_spf_walk w;
 	struct doctor_finding *f;
 	char *record;
 
-	if ((record = doctor_spf_record(d)) == NULL) {
+	if ((record = doctor_spf_record(d, &list)) == NULL) {
 		doctor_spf_egress(d);
 		return;
 	}
 	memset(&w, 0, sizeof(w));
-	doctor_spf_walk_record(&w, d->domain, record, 0, true);
+	doctor_spf_walk(&w, d->domain, &list, 0, true);
+	free(list.terms);
 	free(record);
 	if (w.problem[0] != '\0') {
 		f = doctor_add(d, "spf.include", DOCTOR_FAIL, d->domain,

@@ -1,25 +1,29 @@
-# postfix.sh - sourced by real-stack tests (after netns.sh and tmx_enter):
-# an isolated Postfix instance with its own config, queue and data
-# directories under $TMX_TMP, listening on loopback only, logging to its
-# own file through postlogd, delivering nothing (every transport discards).
+# postfix.sh - Postfix instances for real-stack tests (after netns.sh,
+# tmx_enter and assert.sh): each with its own config, queue and data
+# directories under $TMX_TMP/NAME, listening on loopback only, logging to
+# its own file through postlogd, delivering nothing unless the test says
+# so (every transport discards). All are stopped when the test exits.
 #
-#   . "$TMX_SRCDIR/test/lib/postfix.sh"
-#   tmx_postfix_init                     # $TMX_PF (config dir), $TMX_PF_LOG
+#   tmx_postfix_init [NAME]              # "postfix" unless named; current
+#   tmx_postfix_use NAME                 # $TMX_PF (its dir), $TMX_PF_LOG
 #   tmx_postfix_set 'key = value' ...    # main.cf settings (postconf -e)
 #   tmx_postfix_service 'LINE' ...       # master.cf service lines
-#   tmx_postfix_start                    # stopped again at exit
+#   tmx_postfix_start / tmx_postfix_stop / tmx_postfix_reload
 #   tmx_postfix_wait 'REGEX' [SECONDS]   # until the log matches
 #   tmx_postfix_count 'REGEX'            # matching log lines
 #   tmx_postfix_problems                 # warning/error/fatal/panic lines
-#   tmx_postfix_listening PORT           # wait without connecting
-#   tmx_postfix_reload / tmx_postfix_stop
+#   tmx_postfix_mark / tmx_postfix_since MARK   # the log from a point on
+# (tmx_wait_listen PORT, from assert.sh, waits for a listener without
+# connecting: a probe connection would make postscreen warn.)
 
-# tmx_postfix_init - write main.cf and master.cf; make the directories
+# tmx_postfix_init [NAME] - a new instance in $TMX_TMP/NAME (default
+# "postfix"): main.cf, master.cf, the directories; it becomes the current
+# one, which the other functions act on
 tmx_postfix_init() {
 	tmx_need postfix postconf
 	getent passwd postfix >/dev/null || tmx_skip "no postfix user"
-	TMX_PF=$TMX_TMP/postfix
-	TMX_PF_LOG=$TMX_TMP/postfix/maillog
+	TMX_PF_NAMES="${TMX_PF_NAMES:-} ${1:-postfix}"
+	tmx_postfix_use "${1:-postfix}"
 	mkdir -p "$TMX_PF/etc" "$TMX_PF/spool" "$TMX_PF/data"
 	chown root:root "$TMX_PF" "$TMX_PF/etc" "$TMX_PF/spool"
 	chmod 755 "$TMX_PF" "$TMX_PF/etc" "$TMX_PF/spool"
@@ -102,49 +106,65 @@ tmx_postfix_service() {
 	done
 }
 
-# tmx_postfix_start - start the instance; it is stopped when the test exits
+# tmx_postfix_use NAME - make instance NAME the current one
+tmx_postfix_use() {
+	TMX_PF=$TMX_TMP/$1
+	TMX_PF_LOG=$TMX_PF/maillog
+}
+
+# tmx_postfix_start - start the current instance; every instance is
+# stopped when the test exits
 tmx_postfix_start() {
+	local mark
 	postfix -c "$TMX_PF/etc" check >"$TMX_TMP/postfix-check.log" 2>&1 || {
 		cat "$TMX_TMP/postfix-check.log" >&2
 		return 1
 	}
+	mark=$(tmx_postfix_mark)
 	postfix -c "$TMX_PF/etc" start >"$TMX_TMP/postfix-start.log" 2>&1 || {
 		cat "$TMX_TMP/postfix-start.log" "$TMX_PF_LOG" >&2
 		return 1
 	}
-	TMX_PF_RUNNING=1
-	tmx_postfix_chain_cleanup
-	tmx_postfix_wait 'daemon started' 10
+	tmx_at_exit tmx_postfix_stop_all
+	tmx_until 10 tmx_postfix_started "$mark" || {
+		echo "postfix did not start: $TMX_PF" >&2
+		tail -20 "$TMX_PF_LOG" >&2
+		return 1
+	}
 }
 
-# tmx_postfix_chain_cleanup - stop Postfix at exit, after any earlier hook
-tmx_postfix_chain_cleanup() {
-	[ -n "${TMX_PF_HOOKED:-}" ] && return 0
-	TMX_PF_HOOKED=1
-	TMX_PF_PREV_HOOK=${TMX_CLEANUP_HOOK:-}
-	TMX_CLEANUP_HOOK=tmx_postfix_at_exit
+# tmx_postfix_started MARK - the master logged its start after MARK
+tmx_postfix_started() {
+	tmx_postfix_since "$1" | grep -q 'daemon started'
 }
 
-# tmx_postfix_at_exit - the cleanup hook
-tmx_postfix_at_exit() {
-	tmx_postfix_stop
-	[ -n "$TMX_PF_PREV_HOOK" ] && $TMX_PF_PREV_HOOK
-	return 0
+# tmx_postfix_running - the current instance's master process lives
+tmx_postfix_running() {
+	[ -s "$TMX_PF/spool/pid/master.pid" ] &&
+		kill -0 "$(cat "$TMX_PF/spool/pid/master.pid" 2>/dev/null)" 2>/dev/null
 }
 
-# tmx_postfix_stop - stop the instance (quietly if it is not running)
+# tmx_postfix_stop - stop the current instance (quietly if not running)
 tmx_postfix_stop() {
-	[ -n "${TMX_PF_RUNNING:-}" ] || return 0
+	tmx_postfix_running || return 0
 	postfix -c "$TMX_PF/etc" stop >/dev/null 2>&1
-	TMX_PF_RUNNING=
-	i=0
-	while [ -e "$TMX_PF/spool/pid/master.pid" ] &&
-		kill -0 "$(cat "$TMX_PF/spool/pid/master.pid" 2>/dev/null)" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -ge 50 ] && break
-		sleep 0.1
-	done
+	tmx_until 5 tmx_postfix_stopped
 	return 0
+}
+
+# tmx_postfix_stopped - the current instance's master process is gone
+tmx_postfix_stopped() {
+	! tmx_postfix_running
+}
+
+# tmx_postfix_stop_all - stop every instance (the exit hook)
+tmx_postfix_stop_all() {
+	local cur=$TMX_PF name
+	for name in ${TMX_PF_NAMES:-}; do
+		tmx_postfix_use "$name"
+		tmx_postfix_stop
+	done
+	TMX_PF=$cur TMX_PF_LOG=$cur/maillog
 }
 
 # tmx_postfix_reload - re-read main.cf and master.cf
@@ -154,17 +174,7 @@ tmx_postfix_reload() {
 
 # tmx_postfix_wait REGEX [SECONDS] - until a log line matches (ERE)
 tmx_postfix_wait() {
-	i=0
-	limit=$((${2:-10} * 10))
-	while ! grep -Eqs -- "$1" "$TMX_PF_LOG"; do
-		i=$((i + 1))
-		if [ $i -ge $limit ]; then
-			echo "postfix log never matched: $1" >&2
-			tail -20 "$TMX_PF_LOG" >&2
-			return 1
-		fi
-		sleep 0.1
-	done
+	tmx_wait_grep "$1" "$TMX_PF_LOG" "${2:-10}"
 }
 
 # tmx_postfix_count REGEX - how many log lines match (ERE)
@@ -177,18 +187,6 @@ tmx_postfix_count() {
 tmx_postfix_problems() {
 	grep -E ': (warning|error|fatal|panic): ' "$TMX_PF_LOG" |
 		grep -Ev -- "${1:-^\$}" | grep .
-}
-
-# tmx_postfix_listening PORT [SECONDS] - until a socket listens on PORT,
-# found without connecting (a probe connection would make postscreen warn)
-tmx_postfix_listening() {
-	i=0
-	limit=$((${2:-10} * 10))
-	until ss -Hltn "sport = :$1" | grep -q .; do
-		i=$((i + 1))
-		[ $i -ge $limit ] && { echo "nothing listens on port $1" >&2; return 1; }
-		sleep 0.1
-	done
 }
 
 # tmx_postfix_mark - a line in the log to count from (tmx_postfix_since)

@@ -1,17 +1,20 @@
-# stack.sh - the whole topology of the README, shared by scripts/demo-stack.sh
-# (which reports) and test/e2e/e2e-topology.sh (which asserts): HAProxy with
-# PROXY v2 and health checks in front of postscreen and smtpd, trustmx-policyd
-# and trustmx-milter, a backup MX Postfix, hermetic DNS with SPF, DKIM and
-# DMARC. Configuration comes verbatim from etc/examples/, plus the few
-# lines a scratch instance needs (st_*_local below say which).
+# topology.sh - the whole topology of the README, shared by
+# scripts/demo-stack.sh (which reports) and test/e2e/e2e-topology.sh (which
+# asserts): HAProxy with PROXY v2 and health checks in front of postscreen
+# and smtpd, trustmx-policyd and trustmx-milter, a backup MX Postfix,
+# hermetic DNS with SPF, DKIM and DMARC. Configuration comes verbatim from
+# etc/examples/, plus the few lines a scratch instance needs (st_*_init
+# below say which).
 #
-# Source after netns.sh (tmx_enter), postfix.sh, policyd-lib.sh, milter-lib.sh:
+# Source after netns.sh (tmx_enter), assert.sh, dns.sh, postfix.sh,
+# haproxy.sh, policyd.sh and milter.sh:
 #   st_up                      # everything running; $ST_* below
 #   st_scenario                # the scripted messages; $ST_RES/CASE.*
 #   st_recipes SECONDS         # the three health-check recipes, measured
-#   st_use primary|backup      # point postfix.sh's helpers at an instance
+#   tmx_postfix_use primary|backup   # point postfix.sh's helpers at one
 #   st_checks / st_ha_status BACKEND / st_problems
 
+# shellcheck disable=SC2034 # ST_* are for the scripts that source this
 ST_EX=$TMX_SRCDIR/etc/examples
 ST_LB=192.0.2.1              # HAProxy: the public MX address
 ST_MX=192.0.2.10             # the primary MX, behind HAProxy
@@ -47,31 +50,29 @@ st_master() {
 
 # st_dns - the sender domains: SPF, DKIM keys made now, DMARC; host names
 st_dns() {
-	tmx_need dnsmasq opendkim-genkey
-	mkdir -p "$MT_KEYS"
-	chmod 755 "$MT_KEYS"
-	{
-		echo "local=/example/"
-		echo "local=/example.org/"
-		echo "local=/in-addr.arpa/"
-		echo "host-record=mx.example.org,$ST_LB"
-		echo "host-record=mx1.example.org,$ST_MX"
-		echo "host-record=mx2.backup-mx.example,$ST_BACKUP"
-		echo "host-record=mail.sender.example,$ST_GOOD"
-		echo "host-record=lists.forwarder.example,$ST_FWD"
-		echo "mx-host=example.org,mx.example.org,10"
-		echo "mx-host=example.org,mx2.backup-mx.example,20"
-		# sender.example sends only from its own MTA, signs, p=reject
-		echo "txt-record=sender.example,\"v=spf1 ip4:$ST_GOOD -all\""
-		echo "txt-record=_dmarc.sender.example,\"v=DMARC1; p=reject\""
-		mt_key sender.example s1 || return 1
-		# news.example sends from an ESP; its mail also reaches us through
-		# a forwarder (SPF fails there, the DKIM signature survives)
-		echo "txt-record=news.example,\"v=spf1 ip4:203.0.113.40 -all\""
-		echo "txt-record=_dmarc.news.example,\"v=DMARC1; p=reject\""
-		mt_key news.example s2 || return 1
-	} >"$TMX_TMP/dnsmasq.conf"
-	tmx_dns_start "$TMX_TMP/dnsmasq.conf" "timeout:1 attempts:1"
+	tmx_dns_zone \
+		"ZONE example" \
+		"ZONE example.org" \
+		"ZONE in-addr.arpa" \
+		"A mx.example.org $ST_LB" \
+		"A mx1.example.org $ST_MX" \
+		"A mx2.backup-mx.example $ST_BACKUP" \
+		"A mail.sender.example $ST_GOOD" \
+		"A lists.forwarder.example $ST_FWD" \
+		"MX example.org 10 mx.example.org" \
+		"MX example.org 20 mx2.backup-mx.example" || return 1
+	# sender.example sends only from its own MTA, signs, p=reject
+	tmx_dns_zone \
+		"TXT sender.example v=spf1 ip4:$ST_GOOD -all" \
+		"TXT _dmarc.sender.example v=DMARC1; p=reject" || return 1
+	mt_key sender.example s1 || return 1
+	# news.example sends from an ESP; its mail also reaches us through
+	# a forwarder (SPF fails there, the DKIM signature survives)
+	tmx_dns_zone \
+		"TXT news.example v=spf1 ip4:203.0.113.40 -all" \
+		"TXT _dmarc.news.example v=DMARC1; p=reject" || return 1
+	mt_key news.example s2 || return 1
+	tmx_dns_start "timeout:1 attempts:1"
 }
 
 # st_trustmx_conf - etc/examples/trustmx.conf, plus where a scratch run
@@ -104,18 +105,14 @@ st_daemons() {
 	}
 	: >"$TMX_TMP/policyd.log"
 	pd_start || return 1
-	"$TRUSTMX_MILTER" -f -c "$ST_CONF" >"$MT_LOG" 2>&1 &
-	MT_PID=$!
-	mt_wait_log 'listening on' 10 || return 1
-	tmx_postfix_listening 8895 || return 1
-	tmx_postfix_listening 10040 || return 1
-	tmx_postfix_listening 10041
+	MT_SOCK='' mt_milter_start || return 1	# it listens on inet:8895
+	tmx_wait_listen 8895 10040 10041
 }
 
 # st_primary_init - the primary MX: examples' main.cf and master.cf, plus
 # Maildir delivery and scratch-instance settings (st_primary_local)
 st_primary_init() {
-	tmx_postfix_init
+	tmx_postfix_init primary
 	ST_PRIMARY=$TMX_PF ST_PRIMARY_LOG=$TMX_PF_LOG
 	mkdir -p "$MT_MAIL"
 	chown nobody:nogroup "$MT_MAIL"
@@ -140,11 +137,7 @@ st_primary_init() {
 
 # st_backup_init - the backup MX, a second instance in $TMX_TMP/backup
 st_backup_init() {
-	top=$TMX_TMP
-	TMX_TMP=$top/backup
-	mkdir -p "$TMX_TMP"
-	tmx_postfix_init
-	TMX_TMP=$top
+	tmx_postfix_init backup
 	ST_BACKUP_PF=$TMX_PF ST_BACKUP_LOG=$TMX_PF_LOG
 	tmx_postfix_set \
 		"syslog_name = postfix-backup" \
@@ -159,34 +152,10 @@ st_backup_init() {
 	st_master "$ST_EX/backup-master.cf"
 }
 
-# st_use primary|backup - point postfix.sh's helpers at an instance
-st_use() {
-	case $1 in
-	primary) TMX_PF=$ST_PRIMARY TMX_PF_LOG=$ST_PRIMARY_LOG ;;
-	backup) TMX_PF=$ST_BACKUP_PF TMX_PF_LOG=$ST_BACKUP_LOG ;;
-	esac
-	TMX_PF_RUNNING=1
-}
-
-# st_stop_all - the cleanup hook: both Postfix instances and the milter
-st_stop_all() {
-	for pf in "${ST_PRIMARY:-}" "${ST_BACKUP_PF:-}" "${ST_SCRATCH:-}"; do
-		[ -n "$pf" ] && postfix -c "$pf/etc" stop >/dev/null 2>&1
-	done
-	mt_milter_stop
-	return 0
-}
-
-# st_ha_csv - HAProxy's stats as CSV (the lab's while st_recipes runs)
-st_ha_csv() {
-	ha_csv "${ST_HA_PORT:-$ST_STATS}"
-}
-
 # st_ha_field BACKEND COLUMN - one column of the backend's server mx1
+# (the lab's HAProxy while st_recipes runs)
 st_ha_field() {
-	st_ha_csv | awk -F, -v b="$1" -v c="$2" '
-		/^# pxname,/ { for (i = 1; i <= NF; i++) if ($i == c) col = i; next }
-		col && $1 == b && $2 == "mx1" { print $col }'
+	tmx_haproxy_field "${ST_HA_PORT:-$ST_STATS}" "$1" mx1 "$2"
 }
 
 # st_ha_status BACKEND - UP, DOWN, ... for the backend's server
@@ -194,26 +163,14 @@ st_ha_status() {
 	st_ha_field "$1" status
 }
 
-# st_ha_wait BACKEND STATUS [SECONDS] - until the backend's server has STATUS
-st_ha_wait() {
-	i=0
-	limit=$((${3:-15} * 10))
-	until [ "$(st_ha_status "$1")" = "$2" ]; do
-		i=$((i + 1))
-		[ $i -ge $limit ] && { echo "HAProxy: $1 never $2" >&2; return 1; }
-		sleep 0.1
-	done
+# st_ha_up - both servers are UP
+st_ha_up() {
+	[ "$(st_ha_status postscreen)" = UP ] && [ "$(st_ha_status smtpd)" = UP ]
 }
 
 # st_ha_wait_up [SECONDS] - until both servers are UP
 st_ha_wait_up() {
-	i=0
-	limit=$((${1:-15} * 10))
-	until [ "$(st_ha_status postscreen)" = UP ] && [ "$(st_ha_status smtpd)" = UP ]; do
-		i=$((i + 1))
-		[ $i -ge $limit ] && { echo "HAProxy servers not UP" >&2; return 1; }
-		sleep 0.1
-	done
+	tmx_until "${1:-15}" st_ha_up || { echo "HAProxy servers not UP" >&2; return 1; }
 }
 
 # st_up - the whole topology
@@ -226,30 +183,22 @@ st_up() {
 	st_trustmx_conf
 	pd_init
 	st_daemons || return 1
-	TMX_CLEANUP_HOOK=st_stop_all
 	st_primary_init || return 1
 	st_backup_init || return 1
-	TMX_PF_HOOKED=1		# st_stop_all stops both instances
-	st_use primary
+	tmx_postfix_use primary
 	tmx_postfix_start || return 1
-	st_use backup
+	tmx_postfix_use backup
 	tmx_postfix_start || return 1
-	haproxy -c -f "$ST_EX/haproxy.cfg" >"$TMX_TMP/haproxy-check.log" 2>&1 || {
-		cat "$TMX_TMP/haproxy-check.log" >&2
-		return 1
-	}
-	tmx_bg haproxy haproxy -db -f "$ST_EX/haproxy.cfg"
-	ST_HA_PID=$!
-	tmx_wait_port 127.0.0.1 $ST_STATS || return 1
+	tmx_haproxy_start "$ST_EX/haproxy.cfg" $ST_STATS || return 1
 	st_ha_wait_up 15
 }
 
-# st_send CASE CLIENT SERVER MAILFROM FILE - one SMTP session; transcript
-# in $ST_RES/CASE.smtp
+# st_send CASE CLIENT SERVER MAILFROM FILE - one SMTP session (mt_send);
+# transcript in $ST_RES/CASE.smtp
 st_send() {
-	swaks --server "$3" --local-interface "$2" --timeout 30 \
-		--helo "$(st_helo "$2")" --from "$4" --to user@example.org \
-		--data "$5" >"$ST_RES/$1.smtp" 2>&1
+	MT_SERVER=$3 MT_HELO=$(st_helo "$2") MT_RCPT=user@example.org \
+		mt_send "$1" "$2" "$4" "$5"
+	cp "$MT_OUT" "$ST_RES/$1.smtp"
 }
 
 # st_helo ADDR - the host name a client says HELO with
@@ -316,22 +265,22 @@ st_scenario() {
 # st_failover - the primary is stopped; a sender uses the backup MX, which
 # queues; the primary returns; the backup delivers through HAProxy
 st_failover() {
-	st_use primary
+	tmx_postfix_use primary
 	tmx_postfix_stop
-	st_ha_wait postscreen DOWN 15 || return 1
-	st_use backup
+	tmx_haproxy_wait $ST_STATS postscreen mx1 DOWN 15 || return 1
+	tmx_postfix_use backup
 	st_send failover $ST_GOOD $ST_BACKUP:25 bob@sender.example \
 		"$(mt_msg failover 'Bob <bob@sender.example>')"
 	tmx_postfix_wait 'to=<user@example.org>.*status=deferred' 20 || return 1
 	ST_DEFERRED=$(grep 'to=<user@example.org>.*status=deferred' "$ST_BACKUP_LOG" |
 		tail -1 | sed 's/.*status=deferred (\(.*\))$/\1/')
-	st_use primary
-	postfix -c "$ST_PRIMARY/etc" start >/dev/null 2>&1 || return 1
+	tmx_postfix_use primary
+	tmx_postfix_start || return 1
 	st_ha_wait_up 15 || return 1
 	postqueue -c "$ST_BACKUP_PF/etc" -f
-	st_use backup
+	tmx_postfix_use backup
 	tmx_postfix_wait "to=<user@example.org>.*relay=$ST_LB.*status=sent" 20 || return 1
-	st_use primary
+	tmx_postfix_use primary
 	st_record failover "$ST_GOOD -> backup MX $ST_BACKUP (primary stopped: deferred) -> primary back -> backup -> HAProxy :25 -> postscreen ($(st_ps_outcome $ST_BACKUP)) -> smtpd (policy $(st_pd_outcome $ST_BACKUP)) -> milter"
 }
 
@@ -363,12 +312,7 @@ ST_RECIPES="a b c"
 # st_lab_init - the scratch instance, every recipe's services
 st_lab_init() {
 	tmx_addr $ST_LAB
-	top=$TMX_TMP
-	TMX_TMP=$top/lab
-	mkdir -p "$TMX_TMP"
-	tmx_postfix_init
-	TMX_TMP=$top
-	ST_SCRATCH=$TMX_PF ST_LAB_LOG=$TMX_PF_LOG
+	tmx_postfix_init lab
 	tmx_postfix_set "syslog_name = lab" "myhostname = lab.example.org" \
 		"postscreen_upstream_proxy_protocol = haproxy" \
 		"postscreen_access_list = permit_mynetworks" \
@@ -429,10 +373,8 @@ st_recipes() {
 	for r in $ST_RECIPES; do
 		n=$((n + 1))
 		st_lab_haproxy $r $n >"$TMX_TMP/haproxy-$r.cfg"
-		mark=$(wc -l <"$ST_LAB_LOG")
-		haproxy -db -f "$TMX_TMP/haproxy-$r.cfg" >"$TMX_TMP/haproxy-$r.log" 2>&1 &
-		pid=$!
-		TMX_PIDS="$TMX_PIDS $pid"
+		mark=$(tmx_postfix_mark)
+		tmx_haproxy_start "$TMX_TMP/haproxy-$r.cfg" 8405 || return 1
 		sleep "${1:-4}"
 		ST_HA_PORT=8405
 		echo "$(st_ha_status postscreen) $(st_ha_field postscreen check_status)" \
@@ -440,10 +382,9 @@ st_recipes() {
 		echo "$(st_ha_status smtpd) $(st_ha_field smtpd check_status)" \
 			>"$ST_RES/recipe-$r.smtpd"
 		ST_HA_PORT=
-		kill "$pid"
-		wait "$pid" 2>/dev/null
+		tmx_haproxy_stop
 		sleep 0.3
-		tail -n "+$((mark + 1))" "$ST_LAB_LOG" >"$TMX_TMP/lab-$r.log"
+		tmx_postfix_since "$mark" >"$TMX_TMP/lab-$r.log"
 		grep -Ec ': (fatal|panic): ' "$TMX_TMP/lab-$r.log" >"$ST_RES/recipe-$r.fatal"
 		grep -Ec ': (warning|error): ' "$TMX_TMP/lab-$r.log" >"$ST_RES/recipe-$r.warning"
 		grep -Ec 'disconnect from .* helo=1 quit=1 commands=2' "$TMX_TMP/lab-$r.log" \
@@ -453,7 +394,6 @@ st_recipes() {
 			sort | uniq -c | sort -rn | head -3 \
 			>"$ST_RES/recipe-$r.examples"
 	done
-	postfix -c "$ST_SCRATCH/etc" stop >/dev/null 2>&1
-	ST_SCRATCH=
-	st_use primary
+	tmx_postfix_stop
+	tmx_postfix_use primary
 }

@@ -1,6 +1,7 @@
-# policyd-lib.sh - sourced by the policyd integration tests (after
-# netns.sh and tmx_enter): run trustmx-policyd from a config the test
-# writes, as user postfix, sockets and spf cache under $TMX_TMP.
+# policyd.sh - trustmx-policyd for real-stack tests (after netns.sh,
+# tmx_enter, assert.sh and, for postmap(1), postfix.sh): run it from a
+# config the test writes, as user postfix, sockets and spf cache under
+# $TMX_TMP. Another instance: PD_CONF=... PD_NAME=... pd_config/pd_start.
 #
 #   pd_init                      # $PD_RUN (sockets), $PD_CACHE, $PD_CONF
 #   pd_config 'key = value'...   # (re)write $PD_CONF with these lines
@@ -8,6 +9,7 @@
 #   pd_wait REGEX [SECONDS]      # until the daemon's log matches
 #   pd_hup                       # SIGHUP and wait for the outcome
 #   pd_sm KEY                    # the socketmap answer via postmap(1)
+#   pd_session PORT SOURCE [SPORT]   # an SMTP session through PROXY v2
 #   pd_stop                      # SIGTERM; clean exit, no sanitizer report
 
 # pd_init - directories for sockets and cache, owned by postfix
@@ -38,26 +40,27 @@ pd_config() {
 }
 
 # pd_start [ARGS] - run the daemon in the foreground, logging to $PD_LOG
+# ($TMX_TMP/policyd.log, or PD_NAME.log)
 pd_start() {
-	tmx_bg policyd "$TRUSTMX_POLICYD" -f -v -c "$PD_CONF" "$@"
+	tmx_bg "${PD_NAME:-policyd}" "$TRUSTMX_POLICYD" -f -v -c "$PD_CONF" "$@"
 	PD_PID=$!
-	PD_LOG=$TMX_TMP/policyd.log
+	PD_LOG=$TMX_TMP/${PD_NAME:-policyd}.log
 	pd_wait 'started, lists generation' 10
 }
 
-# pd_wait REGEX [SECONDS] - until the daemon's log matches (ERE)
+# pd_logged REGEX - the daemon's log matches, or the daemon is gone
+pd_logged() {
+	grep -Eqs -- "$1" "$PD_LOG" || ! kill -0 "$PD_PID" 2>/dev/null
+}
+
+# pd_wait REGEX [SECONDS] - until the daemon's log matches (ERE); false
+# at once when the daemon is gone
 pd_wait() {
-	i=0
-	limit=$((${2:-10} * 10))
-	while ! grep -Eqs -- "$1" "$PD_LOG"; do
-		i=$((i + 1))
-		if [ $i -ge $limit ] || ! kill -0 "$PD_PID" 2>/dev/null; then
-			echo "policyd log never matched: $1" >&2
-			tail -20 "$PD_LOG" >&2
-			return 1
-		fi
-		sleep 0.1
-	done
+	tmx_until "${2:-10}" pd_logged "$1"
+	grep -Eqs -- "$1" "$PD_LOG" && return 0
+	echo "policyd log never matched: $1" >&2
+	tail -20 "$PD_LOG" >&2
+	return 1
 }
 
 # pd_stop - SIGTERM; the daemon must exit 0 with no sanitizer report
@@ -68,10 +71,10 @@ pd_stop() {
 	rc=$?
 	if grep -Eq 'Sanitizer|runtime error:' "$PD_LOG"; then
 		cat "$PD_LOG" >&2
-		fail "sanitizer report from policyd"
+		tmx_die "sanitizer report from policyd"
 	fi
-	[ "$rc" = 0 ] || fail "policyd exited with status $rc"
-	echo "ok: policyd stopped cleanly"
+	[ "$rc" = 0 ] || tmx_die "policyd exited with status $rc"
+	tmx_pass "policyd stopped cleanly"
 }
 
 # pd_count REGEX - matching lines in the daemon's log
@@ -79,16 +82,18 @@ pd_count() {
 	grep -Ec -- "$1" "$PD_LOG"
 }
 
+# pd_reloaded_since N - more than N reload outcomes logged
+pd_reloaded_since() {
+	[ "$(pd_count 'reloaded |reload failed')" -gt "$1" ]
+}
+
 # pd_hup - SIGHUP; wait until the daemon has reloaded or refused to
 pd_hup() {
+	local before
 	before=$(pd_count 'reloaded |reload failed')
 	kill -HUP "$PD_PID"
-	i=0
-	while [ "$(pd_count 'reloaded |reload failed')" -le "$before" ]; do
-		i=$((i + 1))
-		[ $i -ge 100 ] && { echo "no reload outcome" >&2; return 1; }
-		sleep 0.1
-	done
+	tmx_until 10 pd_reloaded_since "$before" ||
+		{ echo "no reload outcome" >&2; return 1; }
 	sleep 0.2	# the loop swaps right after the refresher logs
 }
 
@@ -104,22 +109,14 @@ pd_postmap() {
 	postmap -c "$TMX_PF/etc" "$@"
 }
 
-# ha_csv PORT - HAProxy's stats page as CSV (stats uri /stats), no curl
-ha_csv() {
-	exec 3<>"/dev/tcp/127.0.0.1/$1" || return 1
-	printf 'GET /stats;csv HTTP/1.0\r\nHost: localhost\r\n\r\n' >&3
-	tr -d '\r' <&3
-	exec 3<&-
-}
-
-# fail MESSAGE - stop the test
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
-
-# expect WHAT GOT WANT - compare, fail with WHAT when different
-expect() {
-	[ "$2" = "$3" ] || fail "$1: got \"$2\", want \"$3\""
-	echo "ok: $1 = \"$3\""
+# pd_session PORT SOURCE [SOURCE-PORT] - one SMTP session to smtpd or
+# postscreen on 127.0.0.1:PORT, from SOURCE as a PROXY v2 header says,
+# ending after RCPT; swaks' transcript on stdout
+pd_session() {
+	swaks --server "127.0.0.1:$1" --timeout 20 \
+		--proxy-version 2 --proxy-family AF_INET \
+		--proxy-source "$2" --proxy-source-port "${3:-40000}" \
+		--proxy-dest 127.0.0.1 --proxy-dest-port "$1" \
+		--from sender@example.org --to user@test.example \
+		--quit-after RCPT 2>&1
 }
