@@ -115,7 +115,7 @@ conn_client_allowed(const struct lists *lists, const struct tmx_addr *addr)
 	static const uint8_t v6_loopback[16] = { [15] = 1 };
 
 	if (lists->set[LIST_POLICY_CLIENTS] != NULL)
-		return verdict_in_list(lists, LIST_POLICY_CLIENTS, addr);
+		return pd_verdict_in_list(lists, LIST_POLICY_CLIENTS, addr);
 	/* no list at all: loopback only */
 	if (addr->family == 4)
 		return addr->bytes[0] == 127;
@@ -278,8 +278,8 @@ conn_policy_action(struct loop *lp, struct conn *c)
 	enum verdict v = VERDICT_NONE;
 
 	if (c->req.have_client)
-		v = verdict_lookup_text(lp->gen->lists, c->req.client_address,
-					&source);
+		v = pd_verdict_lookup_text(lp->gen->lists,
+					    c->req.client_address, &source);
 	switch (v) {
 	case VERDICT_DENY:
 		log_info("%s: client_address=%s: %s: %s", c->peer,

@@ -64,7 +64,7 @@ struct loop {
 	struct listener *listeners;
 	size_t nlisteners;
 	struct pd_gen *gen;		/* the live lists; only the loop swaps it */
-	struct refresh *refresher;
+	struct pd_refresh *refresher;
 	int handoff_fd;
 	int signal_fd;
 	size_t nconns;

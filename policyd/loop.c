@@ -183,7 +183,7 @@ loop_peer_allowed(struct loop *lp, const struct listener *l,
 		  const struct tmx_addr *addr, const char *peer)
 {
 	if (l->spec.haproxy) {
-		if (verdict_in_list(lp->gen->lists, LIST_PROXY, addr))
+		if (pd_verdict_in_list(lp->gen->lists, LIST_PROXY, addr))
 			return true;
 		log_warnx("%s: %s is not in proxy_networks; closing",
 			  l->spec.spec, peer);
@@ -270,12 +270,12 @@ loop_swap(struct loop *lp)
 	ssize_t n;
 
 	while ((n = read(lp->handoff_fd, &gen, sizeof(gen))) == sizeof(gen)) {
-		if (!settings_same_listeners(&lp->gen->config->settings,
+		if (!pd_settings_same_listeners(&lp->gen->config->settings,
 		    &gen->config->settings))
 			log_warnx("%s: policy_listen/socketmap_listen changed; "
 				  "restart to apply, still listening as before",
 				  gen->config->path);
-		refresh_gen_free(lp->gen);
+		pd_refresh_gen_free(lp->gen);
 		lp->gen = gen;
 		log_debug("now answering from lists generation %u", gen->serial);
 	}
@@ -292,7 +292,7 @@ loop_signal(struct loop *lp)
 	while (read(lp->signal_fd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
 			log_info("SIGHUP: reloading %s", lp->gen->config->path);
-			refresh_request_reload(lp->refresher);
+			pd_refresh_request_reload(lp->refresher);
 		} else {
 			log_info("signal %u: stopping", si.ssi_signo);
 			lp->quit = true;
@@ -373,7 +373,7 @@ loop_close_all(struct loop *lp)
  */
 int
 loop_run(struct listener *listeners, size_t nlisteners, struct pd_gen *gen,
-	 struct refresh *refresher, int handoff_fd, int signal_fd)
+	 struct pd_refresh *refresher, int handoff_fd, int signal_fd)
 {
 	struct loop_tag *tags = xcalloc(nlisteners + 2, sizeof(*tags));
 	struct epoll_event events[LOOP_EVENTS];
@@ -416,6 +416,6 @@ loop_run(struct listener *listeners, size_t nlisteners, struct pd_gen *gen,
 	loop_close_all(&lp);
 	close(lp.ep);
 	free(tags);
-	refresh_gen_free(lp.gen);
+	pd_refresh_gen_free(lp.gen);
 	return 0;
 }

@@ -36,24 +36,24 @@ static int
 policyd_check(const char *path)
 {
 	char err[1024];
-	struct pd_config *config = settings_load(path, err, sizeof(err));
-	struct refresh *r;
+	struct pd_config *config = pd_settings_load(path, err, sizeof(err));
+	struct pd_refresh *r;
 	struct pd_gen *gen;
 
 	if (config == NULL) {
 		fprintf(stderr, "%s: %s\n", POLICYD_NAME, err);
 		return 1;
 	}
-	r = refresh_new(config);
-	gen = refresh_build_initial(r, err, sizeof(err));
-	settings_unref(config);
+	r = pd_refresh_new(config);
+	gen = pd_refresh_build_initial(r, err, sizeof(err));
+	pd_settings_unref(config);
 	if (gen == NULL) {
 		fprintf(stderr, "%s: %s\n", POLICYD_NAME, err);
-		refresh_free(r);
+		pd_refresh_free(r);
 		return 1;
 	}
-	refresh_gen_free(gen);
-	refresh_free(r);
+	pd_refresh_gen_free(gen);
+	pd_refresh_free(r);
 	return 0;
 }
 
@@ -117,23 +117,23 @@ policyd_signals(void)
 }
 
 /* policyd_load - the configuration and first lists, or exit naming why */
-static struct refresh *
+static struct pd_refresh *
 policyd_load(const char *path, struct pd_config **config_r,
 	     struct pd_gen **gen_r)
 {
 	struct pd_config *config;
-	struct refresh *r;
+	struct pd_refresh *r;
 	char err[1024], *abspath;
 
-	if ((config = settings_load(path, err, sizeof(err))) == NULL)
+	if ((config = pd_settings_load(path, err, sizeof(err))) == NULL)
 		fatalx("%s", err);
 	/* reloads happen after chdir("/"): remember where the file is */
 	if ((abspath = realpath(path, NULL)) == NULL)
 		fatal("%s", path);
 	free(config->path);
 	config->path = abspath;
-	r = refresh_new(config);
-	if ((*gen_r = refresh_build_initial(r, err, sizeof(err))) == NULL)
+	r = pd_refresh_new(config);
+	if ((*gen_r = pd_refresh_build_initial(r, err, sizeof(err))) == NULL)
 		fatalx("%s", err);
 	*config_r = config;
 	return r;
@@ -145,7 +145,7 @@ policyd_run(const char *path, int foreground)
 {
 	struct pd_config *config;
 	struct listener *listeners;
-	struct refresh *r;
+	struct pd_refresh *r;
 	struct pd_gen *gen;
 	int handoff[2], sigfd;
 	char err[1024];
@@ -164,24 +164,24 @@ policyd_run(const char *path, int foreground)
 		log_init(conf_str(config->conf, "syslog_name"), 0,
 			 conf_str(config->conf, "syslog_facility"));
 	}
-	settings_unref(config);
+	pd_settings_unref(config);
 	sigfd = policyd_signals();
 	if (pipe2(handoff, O_CLOEXEC) < 0 || fcntl(handoff[0], F_SETFL,
 	    O_NONBLOCK) < 0)
 		fatal("pipe");
-	if (refresh_run(r, handoff[1], err, sizeof(err)) < 0)
+	if (pd_refresh_run(r, handoff[1], err, sizeof(err)) < 0)
 		fatalx("%s", err);
 	log_info("started, lists generation %u", gen->serial);
 	daemon_ready("answering");
 	loop_run(listeners, n, gen, r, handoff[0], sigfd);
 	daemon_stopping();
-	joined = refresh_stop(r);
+	joined = pd_refresh_stop(r);
 	for (i = 0; i < n; i++)
 		listener_close(&listeners[i]);
 	free(listeners);
 	/* a thread still in DNS keeps its descriptors until exit() */
 	if (joined) {
-		refresh_free(r);
+		pd_refresh_free(r);
 		close(handoff[0]);
 		close(handoff[1]);
 	}

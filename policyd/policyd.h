@@ -67,38 +67,40 @@ struct pd_gen {
 	unsigned serial;
 };
 
-/* settings.c */
-struct pd_config *settings_load(const char *path, char *err, size_t errlen);
-struct pd_config *settings_ref(struct pd_config *config);
-void settings_unref(struct pd_config *config);
-bool settings_same_listeners(const struct pd_settings *a,
-			     const struct pd_settings *b);
-void settings_free_listen(struct pd_listen *listen, size_t n);
+/* pd_settings.c */
+struct pd_config *pd_settings_load(const char *path, char *err, size_t errlen);
+struct pd_config *pd_settings_ref(struct pd_config *config);
+void pd_settings_unref(struct pd_config *config);
+bool pd_settings_same_listeners(const struct pd_settings *a,
+				const struct pd_settings *b);
+void pd_settings_free_listen(struct pd_listen *listen, size_t n);
 
-/* verdict.c */
+/* pd_verdict.c */
 enum verdict {
 	VERDICT_NONE = 0,
 	VERDICT_DENY,
 	VERDICT_RELAY,
 	VERDICT_PROXY,
 };
-enum verdict verdict_lookup(const struct lists *lists,
-			    const struct tmx_addr *addr, const char **source_r);
-enum verdict verdict_lookup_text(const struct lists *lists, const char *text,
-				 const char **source_r);
-bool verdict_in_list(const struct lists *lists, enum list_id id,
-		     const struct tmx_addr *addr);
+enum verdict pd_verdict_lookup(const struct lists *lists,
+			       const struct tmx_addr *addr,
+			       const char **source_r);
+enum verdict pd_verdict_lookup_text(const struct lists *lists,
+				    const char *text, const char **source_r);
+bool pd_verdict_in_list(const struct lists *lists, enum list_id id,
+			const struct tmx_addr *addr);
 
-/* refresh.c: the one background thread (spf: refresh, reloads) */
-struct refresh;
-struct refresh *refresh_new(struct pd_config *config);
-struct pd_gen *refresh_build_initial(struct refresh *r, char *err,
-				     size_t errlen);
-int refresh_run(struct refresh *r, int handoff_fd, char *err, size_t errlen);
-void refresh_request_reload(struct refresh *r);
-bool refresh_stop(struct refresh *r);
-void refresh_free(struct refresh *r);
-void refresh_gen_free(struct pd_gen *gen);
+/* pd_refresh.c: the one background thread (spf: refresh, reloads) */
+struct pd_refresh;
+struct pd_refresh *pd_refresh_new(struct pd_config *config);
+struct pd_gen *pd_refresh_build_initial(struct pd_refresh *r, char *err,
+					size_t errlen);
+int pd_refresh_run(struct pd_refresh *r, int handoff_fd, char *err,
+		   size_t errlen);
+void pd_refresh_request_reload(struct pd_refresh *r);
+bool pd_refresh_stop(struct pd_refresh *r);
+void pd_refresh_free(struct pd_refresh *r);
+void pd_refresh_gen_free(struct pd_gen *gen);
 
 /* listener.c */
 struct listener {
@@ -113,7 +115,7 @@ void listener_close(struct listener *l);
 
 /* loop.c */
 int loop_run(struct listener *listeners, size_t nlisteners,
-	     struct pd_gen *gen, struct refresh *refresher, int handoff_fd,
+	     struct pd_gen *gen, struct pd_refresh *refresher, int handoff_fd,
 	     int signal_fd);
 
 #endif

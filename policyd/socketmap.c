@@ -88,7 +88,7 @@ socketmap_answer(const struct lists *lists, const uint8_t *payload,
 	if (tmx_addr_parse(key, &addr) < 0)
 		return;
 	tmx_addr_unmap(&addr);
-	res_r->verdict = verdict_lookup(lists, &addr, &res_r->source);
+	res_r->verdict = pd_verdict_lookup(lists, &addr, &res_r->source);
 	switch (res_r->verdict) {
 	case VERDICT_DENY:
 		res_r->reply = "OK reject";

@@ -1,5 +1,5 @@
 /*
- * refresh.c - the daemon's one background thread. It does everything that
+ * pd_refresh.c - the daemon's one background thread. It does everything that
  * may wait on DNS or disk: it refreshes spf: sources when spf_source says
  * they are due (the policy lives there) and reloads trustmx.conf on
  * SIGHUP. Each new set of lists becomes a generation (settings + lists)
@@ -22,9 +22,9 @@
 #include "spf_source.h"
 #include "xalloc.h"
 
-#define REFRESH_STOP_GRACE	2	/* seconds to wait for the thread */
+#define PD_REFRESH_STOP_GRACE	2	/* seconds to wait for the thread */
 
-struct refresh {
+struct pd_refresh {
 	struct pd_config *config;	/* one reference: what lists are built from */
 	struct spf_source *spf;		/* the last good expansions */
 	int wake[2];		/* loop -> thread: 'r' reload, 'q' quit */
@@ -34,9 +34,9 @@ struct refresh {
 	unsigned serial;
 };
 
-/* refresh_policy - point the spf store at config's spf_* settings */
+/* pd_refresh_policy - point the spf store at config's spf_* settings */
 static void
-refresh_policy(struct refresh *r, const struct pd_config *config)
+pd_refresh_policy(struct pd_refresh *r, const struct pd_config *config)
 {
 	struct spf_source_policy policy;
 
@@ -47,78 +47,78 @@ refresh_policy(struct refresh *r, const struct pd_config *config)
 	spf_source_configure(r->spf, &policy);
 }
 
-/* refresh_spf_lookup - lists_build's source of spf: prefixes: no DNS */
+/* pd_refresh_spf_lookup - lists_build's source of spf: prefixes: no DNS */
 static const struct spf_expansion *
-refresh_spf_lookup(void *ctx, const char *domain)
+pd_refresh_spf_lookup(void *ctx, const char *domain)
 {
-	struct refresh *r = ctx;
+	struct pd_refresh *r = ctx;
 
 	return spf_source_get(r->spf, domain);
 }
 
-/* refresh_list_warn - lists_build's warnings go to the log */
+/* pd_refresh_list_warn - lists_build's warnings go to the log */
 static void
-refresh_list_warn(void *ctx, const char *message)
+pd_refresh_list_warn(void *ctx, const char *message)
 {
 	log_warnx("%s", message);
 }
 
-/* refresh_build - lists from config and the spf store; NULL with err */
+/* pd_refresh_build - lists from config and the spf store; NULL with err */
 static struct pd_gen *
-refresh_build(struct refresh *r, struct pd_config *config, char *err,
-	      size_t errlen)
+pd_refresh_build(struct pd_refresh *r, struct pd_config *config, char *err,
+		 size_t errlen)
 {
 	struct pd_gen *gen;
 	struct lists *lists;
 
-	refresh_policy(r, config);
-	lists = lists_build(config->conf, refresh_spf_lookup, r,
-			    refresh_list_warn, NULL, err, errlen);
+	pd_refresh_policy(r, config);
+	lists = lists_build(config->conf, pd_refresh_spf_lookup, r,
+			    pd_refresh_list_warn, NULL, err, errlen);
 	if (lists == NULL) {
-		refresh_policy(r, r->config);
+		pd_refresh_policy(r, r->config);
 		return NULL;
 	}
 	spf_source_retain(r->spf, lists->spf_domains, lists->nspf);
 	gen = xcalloc(1, sizeof(*gen));
-	gen->config = settings_ref(config);
+	gen->config = pd_settings_ref(config);
 	gen->lists = lists;
 	gen->serial = ++r->serial;
 	return gen;
 }
-/* refresh_gen_free - release a generation the loop no longer answers from */
+/* pd_refresh_gen_free - release a generation the loop no longer answers from */
 void
-refresh_gen_free(struct pd_gen *gen)
+pd_refresh_gen_free(struct pd_gen *gen)
 {
 	if (gen == NULL)
 		return;
 	lists_free(gen->lists);
-	settings_unref(gen->config);
+	pd_settings_unref(gen->config);
 	free(gen);
 }
 
-/* refresh_new - a refresher for config (it takes its own reference) */
-struct refresh *
-refresh_new(struct pd_config *config)
+/* pd_refresh_new - a refresher for config (it takes its own reference) */
+struct pd_refresh *
+pd_refresh_new(struct pd_config *config)
 {
-	struct refresh *r = xcalloc(1, sizeof(*r));
+	struct pd_refresh *r = xcalloc(1, sizeof(*r));
 
-	r->config = settings_ref(config);
+	r->config = pd_settings_ref(config);
 	r->spf = spf_source_new(NULL, SPF_SOURCE_SAVE);
-	refresh_policy(r, config);
+	pd_refresh_policy(r, config);
 	r->wake[0] = r->wake[1] = -1;
 	return r;
 }
 
-/* refresh_build_initial - the first generation, from the cache, no DNS */
+/* pd_refresh_build_initial - the first generation, from the cache, no DNS */
 struct pd_gen *
-refresh_build_initial(struct refresh *r, char *err, size_t errlen)
+pd_refresh_build_initial(struct pd_refresh *r, char *err, size_t errlen)
 {
-	return refresh_build(r, r->config, err, errlen);
+	return pd_refresh_build(r, r->config, err, errlen);
 }
 
-/* refresh_handoff - give a new generation to the event loop */
+/* pd_refresh_handoff - give a new generation to the event loop */
 static void
-refresh_handoff(struct refresh *r, struct pd_gen *gen)
+pd_refresh_handoff(struct pd_refresh *r, struct pd_gen *gen)
 {
 	ssize_t n;
 
@@ -127,32 +127,32 @@ refresh_handoff(struct refresh *r, struct pd_gen *gen)
 	while (n < 0 && errno == EINTR);
 	if (n != (ssize_t)sizeof(gen)) {
 		log_warn("hand-off to the event loop");
-		refresh_gen_free(gen);
+		pd_refresh_gen_free(gen);
 	}
 }
 
-/* refresh_rebuild - new lists after an spf: change */
+/* pd_refresh_rebuild - new lists after an spf: change */
 static void
-refresh_rebuild(struct refresh *r)
+pd_refresh_rebuild(struct pd_refresh *r)
 {
 	char err[1024];
-	struct pd_gen *gen = refresh_build(r, r->config, err, sizeof(err));
+	struct pd_gen *gen = pd_refresh_build(r, r->config, err, sizeof(err));
 
 	if (gen == NULL) {
 		log_warnx("rebuilding the lists failed: %s; keeping the running "
 			  "lists", err);
 		return;
 	}
-	refresh_handoff(r, gen);
+	pd_refresh_handoff(r, gen);
 }
 
-/* refresh_reload - SIGHUP: a new config and lists, or keep the old ones */
+/* pd_refresh_reload - SIGHUP: a new config and lists, or keep the old ones */
 static void
-refresh_reload(struct refresh *r)
+pd_refresh_reload(struct pd_refresh *r)
 {
 	char err[1024];
-	struct pd_config *config = settings_load(r->config->path, err,
-						 sizeof(err));
+	struct pd_config *config = pd_settings_load(r->config->path, err,
+						    sizeof(err));
 	struct pd_gen *gen;
 
 	if (config == NULL) {
@@ -161,41 +161,42 @@ refresh_reload(struct refresh *r)
 		return;
 	}
 	spf_source_accept_held(r->spf);
-	gen = refresh_build(r, config, err, sizeof(err));
+	gen = pd_refresh_build(r, config, err, sizeof(err));
 	if (gen == NULL) {
 		log_warnx("reload failed: %s; keeping the running configuration",
 			  err);
-		settings_unref(config);
+		pd_settings_unref(config);
 		return;
 	}
-	settings_unref(r->config);
+	pd_settings_unref(r->config);
 	r->config = config;
 	log_info("reloaded %s", config->path);
-	refresh_handoff(r, gen);
+	pd_refresh_handoff(r, gen);
 	/* a reload re-reads everything: DNS too, right away */
 	spf_source_expire(r->spf);
 }
 
-/* refresh_due_all - refresh what is due, rebuild on change; next due */
+/* pd_refresh_due_all - refresh what is due, rebuild on change; next due */
 static time_t
-refresh_due_all(struct refresh *r)
+pd_refresh_due_all(struct pd_refresh *r)
 {
 	if (spf_source_refresh_due(r->spf))
-		refresh_rebuild(r);
+		pd_refresh_rebuild(r);
 	return spf_source_next_due(r->spf);
 }
 
-/* refresh_main - the thread: refresh when due, reload when asked */
+/* pd_refresh_main - the thread: refresh when due, reload when asked */
 static void *
-refresh_main(void *arg)
+pd_refresh_main(void *arg)
 {
-	struct refresh *r = arg;
+	struct pd_refresh *r = arg;
 	struct pollfd pfd;
 	char cmd[16];
 	ssize_t n, i;
 
 	for (;;) {
-		time_t next = refresh_due_all(r), now = spf_source_now(r->spf);
+		time_t next = pd_refresh_due_all(r);
+		time_t now = spf_source_now(r->spf);
 		int timeout = next == 0 ? -1 :
 		    next <= now ? 0 : (int)((next - now) * 1000);
 
@@ -208,14 +209,14 @@ refresh_main(void *arg)
 			if (cmd[i] == 'q')
 				return NULL;
 			if (cmd[i] == 'r')
-				refresh_reload(r);
+				pd_refresh_reload(r);
 		}
 	}
 }
 
-/* refresh_run - start the thread; it hands generations to handoff_fd */
+/* pd_refresh_run - start the thread; it hands generations to handoff_fd */
 int
-refresh_run(struct refresh *r, int handoff_fd, char *err, size_t errlen)
+pd_refresh_run(struct pd_refresh *r, int handoff_fd, char *err, size_t errlen)
 {
 	int rc;
 
@@ -224,7 +225,7 @@ refresh_run(struct refresh *r, int handoff_fd, char *err, size_t errlen)
 		return -1;
 	}
 	r->handoff_fd = handoff_fd;
-	rc = pthread_create(&r->thread, NULL, refresh_main, r);
+	rc = pthread_create(&r->thread, NULL, pd_refresh_main, r);
 	if (rc != 0) {
 		snprintf(err, errlen, "pthread_create: %s", strerror(rc));
 		return -1;
@@ -233,36 +234,36 @@ refresh_run(struct refresh *r, int handoff_fd, char *err, size_t errlen)
 	return 0;
 }
 
-/* refresh_wake - send the thread one command byte */
+/* pd_refresh_wake - send the thread one command byte */
 static void
-refresh_wake(struct refresh *r, char cmd)
+pd_refresh_wake(struct pd_refresh *r, char cmd)
 {
 	if (r->wake[1] >= 0 && write(r->wake[1], &cmd, 1) != 1)
 		log_warn("waking the refresher");
 }
 
-/* refresh_request_reload - ask the thread to reload (SIGHUP) */
+/* pd_refresh_request_reload - ask the thread to reload (SIGHUP) */
 void
-refresh_request_reload(struct refresh *r)
+pd_refresh_request_reload(struct pd_refresh *r)
 {
-	refresh_wake(r, 'r');
+	pd_refresh_wake(r, 'r');
 }
 
 /*
- * refresh_stop - stop and join the thread; false when it is still stuck
+ * pd_refresh_stop - stop and join the thread; false when it is still stuck
  * in a DNS lookup after a grace period (the caller exits without it: its
  * cache files are written by rename, never half)
  */
 bool
-refresh_stop(struct refresh *r)
+pd_refresh_stop(struct pd_refresh *r)
 {
 	struct timespec deadline;
 
 	if (!r->started)
 		return true;
-	refresh_wake(r, 'q');
+	pd_refresh_wake(r, 'q');
 	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += REFRESH_STOP_GRACE;
+	deadline.tv_sec += PD_REFRESH_STOP_GRACE;
 	if (pthread_timedjoin_np(r->thread, NULL, &deadline) != 0) {
 		log_warnx("the spf refresher is still waiting for DNS; "
 			  "exiting without it");
@@ -272,9 +273,9 @@ refresh_stop(struct refresh *r)
 	return true;
 }
 
-/* refresh_free - release the refresher (stopped) and its store */
+/* pd_refresh_free - release the refresher (stopped) and its store */
 void
-refresh_free(struct refresh *r)
+pd_refresh_free(struct pd_refresh *r)
 {
 	if (r == NULL)
 		return;
@@ -283,6 +284,6 @@ refresh_free(struct refresh *r)
 		close(r->wake[0]);
 	if (r->wake[1] >= 0)
 		close(r->wake[1]);
-	settings_unref(r->config);
+	pd_settings_unref(r->config);
 	free(r);
 }

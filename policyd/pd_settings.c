@@ -1,5 +1,5 @@
 /*
- * settings.c - trustmx-policyd's keys of trustmx.conf, read and checked
+ * pd_settings.c - trustmx-policyd's keys of trustmx.conf, read and checked
  * once per (re)load into struct pd_settings; errors name file:line. The
  * result is shared, reference counted, between the loop and the refresher.
  */
@@ -15,10 +15,10 @@
 #include "policyd.h"
 #include "xalloc.h"
 
-/* settings_resolve - the bind address of an inet listener; -1 with reason */
+/* pd_settings_resolve - the bind address of an inet listener; -1 with reason */
 static int
-settings_resolve(const struct conf_listen *cl, struct pd_listen *l,
-		 const char **error_r)
+pd_settings_resolve(const struct conf_listen *cl, struct pd_listen *l,
+		    const char **error_r)
 {
 	struct addrinfo hints, *res;
 	const char *host = cl->host;
@@ -42,9 +42,9 @@ settings_resolve(const struct conf_listen *cl, struct pd_listen *l,
 	return 0;
 }
 
-/* settings_free_listen - release an array of listener specs */
+/* pd_settings_free_listen - release an array of listener specs */
 void
-settings_free_listen(struct pd_listen *listen, size_t n)
+pd_settings_free_listen(struct pd_listen *listen, size_t n)
 {
 	size_t i;
 
@@ -55,11 +55,11 @@ settings_free_listen(struct pd_listen *listen, size_t n)
 	free(listen);
 }
 
-/* settings_listen - append the listeners of key; -1 with err */
+/* pd_settings_listen - append the listeners of key; -1 with err */
 static int
-settings_listen(const struct conf *conf, const char *key,
-		enum pd_service service, struct pd_settings *s, char *err,
-		size_t errlen)
+pd_settings_listen(const struct conf *conf, const char *key,
+		   enum pd_service service, struct pd_settings *s, char *err,
+		   size_t errlen)
 {
 	size_t i, n = 0;
 	const struct conf_listen *cl = conf_listen(conf, key, &n);
@@ -77,7 +77,7 @@ settings_listen(const struct conf *conf, const char *key,
 		l->is_unix = cl[i].kind == CONF_LISTEN_UNIX;
 		if (l->is_unix)
 			l->path = xstrdup(cl[i].path);
-		else if (settings_resolve(&cl[i], l, &why) < 0) {
+		else if (pd_settings_resolve(&cl[i], l, &why) < 0) {
 			snprintf(err, errlen, "%s: %s: %s: %s",
 				 conf_where(conf, key), key, cl[i].text, why);
 			return -1;
@@ -88,10 +88,10 @@ settings_listen(const struct conf *conf, const char *key,
 	return 0;
 }
 
-/* settings_same_listeners - would b listen exactly where a does */
+/* pd_settings_same_listeners - would b listen exactly where a does */
 bool
-settings_same_listeners(const struct pd_settings *a,
-			const struct pd_settings *b)
+pd_settings_same_listeners(const struct pd_settings *a,
+			   const struct pd_settings *b)
 {
 	size_t i;
 
@@ -105,10 +105,10 @@ settings_same_listeners(const struct pd_settings *a,
 	return true;
 }
 
-/* settings_fill - the settings from a parsed (validated) conf; -1 with err */
+/* pd_settings_fill - settings from a parsed (validated) conf; -1 with err */
 static int
-settings_fill(const struct conf *conf, struct pd_settings *s, char *err,
-	      size_t errlen)
+pd_settings_fill(const struct conf *conf, struct pd_settings *s, char *err,
+		 size_t errlen)
 {
 	s->relay_action = xstrdup(conf_str(conf, "relay_policy_action"));
 	s->deny_action = xstrdup(conf_str(conf, "deny_policy_action"));
@@ -121,8 +121,8 @@ settings_fill(const struct conf *conf, struct pd_settings *s, char *err,
 	s->proxy_timeout_ms = (int)conf_time(conf, "proxy_timeout") * 1000;
 	s->max_clients = (size_t)conf_int(conf, "max_clients");
 	s->socket_mode = (mode_t)conf_int(conf, "socket_mode");
-	if (settings_listen(conf, "policy_listen", PD_POLICY, s, err,
-	    errlen) < 0 || settings_listen(conf, "socketmap_listen",
+	if (pd_settings_listen(conf, "policy_listen", PD_POLICY, s, err,
+	    errlen) < 0 || pd_settings_listen(conf, "socketmap_listen",
 	    PD_SOCKETMAP, s, err, errlen) < 0)
 		return -1;
 	if (s->nlisten == 0) {
@@ -134,11 +134,11 @@ settings_fill(const struct conf *conf, struct pd_settings *s, char *err,
 	return 0;
 }
 
-/* settings_clear - release what settings_fill allocated */
+/* pd_settings_clear - release what pd_settings_fill allocated */
 static void
-settings_clear(struct pd_settings *s)
+pd_settings_clear(struct pd_settings *s)
 {
-	settings_free_listen(s->listen, s->nlisten);
+	pd_settings_free_listen(s->listen, s->nlisten);
 	free(s->relay_action);
 	free(s->deny_action);
 	free(s->spf_cache_dir);
@@ -146,9 +146,9 @@ settings_clear(struct pd_settings *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* settings_load - conf_load and the policyd settings; NULL with err */
+/* pd_settings_load - conf_load and the policyd settings; NULL with err */
 struct pd_config *
-settings_load(const char *path, char *err, size_t errlen)
+pd_settings_load(const char *path, char *err, size_t errlen)
 {
 	struct pd_config *config;
 	struct conf *conf = conf_load(path, err, errlen);
@@ -161,28 +161,28 @@ settings_load(const char *path, char *err, size_t errlen)
 	config->path = xstrdup(path);
 	atomic_init(&config->refs, 1);
 	if (conf_dns_apply(conf, err, errlen) < 0 ||
-	    settings_fill(conf, &config->settings, err, errlen) < 0) {
-		settings_unref(config);
+	    pd_settings_fill(conf, &config->settings, err, errlen) < 0) {
+		pd_settings_unref(config);
 		return NULL;
 	}
 	return config;
 }
 
-/* settings_ref - one more holder of config */
+/* pd_settings_ref - one more holder of config */
 struct pd_config *
-settings_ref(struct pd_config *config)
+pd_settings_ref(struct pd_config *config)
 {
 	atomic_fetch_add(&config->refs, 1);
 	return config;
 }
 
-/* settings_unref - drop a holder; the last one frees */
+/* pd_settings_unref - drop a holder; the last one frees */
 void
-settings_unref(struct pd_config *config)
+pd_settings_unref(struct pd_config *config)
 {
 	if (config == NULL || atomic_fetch_sub(&config->refs, 1) != 1)
 		return;
-	settings_clear(&config->settings);
+	pd_settings_clear(&config->settings);
 	conf_free(config->conf);
 	free(config->path);
 	free(config);
