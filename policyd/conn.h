@@ -71,6 +71,7 @@ struct loop {
 	struct conn_list waiting[2];	/* by stage, in deadline order */
 	bool quit;
 	uint64_t full_warned;	/* when max_clients was last logged */
+	uint64_t evicted;	/* connections closed for new ones */
 	uint64_t paused_until;	/* out of descriptors: accept again then */
 	struct loop_tag *tags;	/* epoll data of the listeners */
 };

@@ -24,6 +24,7 @@
 #define LOOP_ACCEPTS		64	/* per wake-up and listener */
 #define LOOP_FULL_WARN_MS	10000
 #define LOOP_PAUSE_MS		100	/* no descriptors left: retry after */
+#define LOOP_EVICT_SCAN		64	/* connections looked at for an idle one */
 
 /* loop_now - monotonic milliseconds */
 uint64_t
@@ -196,6 +197,71 @@ loop_peer_allowed(struct loop *lp, const struct listener *l,
 	return false;
 }
 
+/* loop_last_active - when c last finished something (its deadline's start) */
+static uint64_t
+loop_last_active(const struct conn *c, const struct pd_settings *s)
+{
+	uint64_t t = (uint64_t)(c->stage == CONN_HEADER ? s->proxy_timeout_ms :
+				s->client_timeout_ms);
+
+	return c->deadline > t ? c->deadline - t : 0;
+}
+
+/*
+ * loop_idlest - the connection that has waited longest since it last
+ * finished something: the first one with nothing half-read or unsent
+ * among the oldest LOOP_EVICT_SCAN of each stage, else the oldest of all
+ * (a half-sent request that old is a slow or broken client)
+ */
+static struct conn *
+loop_idlest(struct loop *lp, const struct pd_settings *s)
+{
+	struct conn *best = NULL, *oldest = NULL, *c;
+	int i, n;
+
+	for (i = 0; i < 2; i++) {
+		c = lp->waiting[i].head;
+		if (c != NULL && (oldest == NULL || loop_last_active(c, s) <
+				  loop_last_active(oldest, s)))
+			oldest = c;
+		for (n = 0; c != NULL && n < LOOP_EVICT_SCAN; c = c->next, n++)
+			if (c->inlen == 0 && c->outoff == c->outlen)
+				break;
+		if (c != NULL && n < LOOP_EVICT_SCAN &&
+		    (best == NULL || loop_last_active(c, s) <
+		     loop_last_active(best, s)))
+			best = c;
+	}
+	return best != NULL ? best : oldest;
+}
+
+/*
+ * loop_evict - at max_clients, make room for a new client by closing the
+ * longest-idle one (Postfix reconnects when it next asks); logged at most
+ * every LOOP_FULL_WARN_MS with the count. false: nothing to close.
+ */
+static bool
+loop_evict(struct loop *lp, const struct pd_settings *s)
+{
+	struct conn *c = loop_idlest(lp, s);
+	uint64_t now = loop_now();
+
+	if (c == NULL)
+		return false;
+	lp->evicted++;
+	if (now - lp->full_warned > LOOP_FULL_WARN_MS) {
+		log_warnx("max_clients = %zu reached: closed %s, idle %llums%s, "
+			  "for a new client (%llu closed so far)",
+			  s->max_clients, c->peer, (unsigned long long)(now -
+			  loop_last_active(c, s)), c->inlen > 0 ?
+			  " in a half-sent request" : "",
+			  (unsigned long long)lp->evicted);
+		lp->full_warned = now;
+	}
+	conn_close(lp, c);
+	return true;
+}
+
 /* loop_accept_one - a new client on l, unless refused; -1 when none left */
 static int
 loop_accept_one(struct loop *lp, struct listener *l)
@@ -220,19 +286,12 @@ loop_accept_one(struct loop *lp, struct listener *l)
 			log_warn("%s: accept", l->spec.spec);
 		return -1;
 	}
-	if (lp->nconns >= s->max_clients) {
-		uint64_t now = loop_now();
-
-		if (now - lp->full_warned > LOOP_FULL_WARN_MS) {
-			log_warnx("max_clients = %zu reached; refusing new "
-				  "connections", s->max_clients);
-			lp->full_warned = now;
-		}
+	if (loop_peer(&ss, peer, sizeof(peer), &addr) == 0 &&
+	    !loop_peer_allowed(lp, l, &addr, peer)) {
 		close(fd);
 		return 0;
 	}
-	if (loop_peer(&ss, peer, sizeof(peer), &addr) == 0 &&
-	    !loop_peer_allowed(lp, l, &addr, peer)) {
+	if (lp->nconns >= s->max_clients && !loop_evict(lp, s)) {
 		close(fd);
 		return 0;
 	}

@@ -111,15 +111,41 @@ pd_wait 'disconnected in the middle of a request' || tmx_die "disconnects not lo
 tmx_pass "1000 concurrent connections, every request answered right"
 alive "1000 connections"
 
-# max_clients: the 11th connection is refused while 10 are held open
-pd_config "${conf[@]/max_clients = 4000/max_clients = 10}"
+# max_clients: a new client takes the place of the longest-idle one, so
+# idle connections never lock a working client out; with every slot in a
+# half-sent request, the oldest of those goes
+# hold KIND DATA - 10 connections, 0.1s apart, each sending DATA and then
+# holding on for 4s; the new client comes in once all are there
+hold() {
+	local i pids=""
+
+	rm -f "$TMX_TMP"/hold-"$1"-*
+	for i in 0 1 2 3 4 5 6 7 8 9; do
+		"$L" -u "$SM" -g "$2" -w 4 >"$TMX_TMP/hold-$1-$i" &
+		pids="$pids $!"
+		sleep 0.1
+	done
+	sleep 0.5
+	"$L" -u "$SM" -s socketmap -c 1 -r 3 192.0.2.1="OK permit" >/dev/null ||
+		tmx_fail "max_clients = 10, $1: the new client was not served"
+	wait $pids
+}
+# closed KIND - which of the holders the daemon closed
+closed() {
+	grep -l 'EOF' "$TMX_TMP"/hold-"$1"-* | sed 's/.*-//' | tr '\n' ' '
+}
+c10=("${conf[@]/max_clients = 4000/max_clients = 10}")
+pd_config "${c10[@]/client_timeout = 2s/client_timeout = 30s}"
 pd_hup || tmx_die "no reload"
-"$L" -u "$SM" -s socketmap -c 11 192.0.2.1="OK permit" >/dev/null 2>&1 &&
-	tmx_die "max_clients = 10 let 11 connections in"
-pd_wait 'max_clients = 10 reached' || tmx_die "max_clients not logged"
-"$L" -u "$SM" -s socketmap -c 10 -r 3 192.0.2.1="OK permit" >/dev/null ||
-	tmx_die "10 connections not served under max_clients = 10"
-tmx_pass "max_clients"
+hold idle '9:nomap key,'
+pd_wait 'max_clients = 10 reached: closed unix, idle [0-9]+ms, for a new client \(1 closed' ||
+	tmx_fail "eviction not logged"
+tmx_expect "max_clients: idle connections closed (the oldest)" "$(closed idle)" "0 "
+hold half '20:postscreen 192.0'
+tmx_expect "max_clients: half-sent requests closed (the oldest)" "$(closed half)" "0 "
+[ "$(pd_count 'reached: closed')" = 1 ] ||
+	tmx_fail "evictions logged more than once in 10s"
+alive "max_clients"
 pd_config "${conf[@]}"
 pd_hup || tmx_die "no reload"
 
