@@ -1,9 +1,8 @@
 /*
- * main.c - trustmx-milter: options, configuration check (-n), privilege
- * drop and reloads. libmilter's own signal thread stops the milter on
- * SIGHUP, so a small supervisor process owns the signals: on SIGHUP it
- * checks that the new file loads and passes the reload to the milter
- * process as SIGUSR1, which our refresh thread (refresh.c) sigwaits for.
+ * main.c - trustmx-milter: options, configuration check (-n), and the
+ * milter process: engines, socket, privilege drop, libmilter's loop. The
+ * supervisor (supervise.c) starts it and passes reloads on as SIGUSR1,
+ * which our refresh thread (refresh.c) sigwaits for.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +30,7 @@
 #include "milter.h"
 #include "refresh.h"
 #include "settings.h"
+#include "supervise.h"
 
 #define MAIN_NAME "trustmx-milter"
 #define MAIN_DEFAULT_CONF TMX_CONF_FILE	/* from meson: sysconfdir */
@@ -58,6 +58,39 @@ main_load(struct spf_source *spf)
 	return s;
 }
 
+/* main_socket_path - the file of a unix:/local: milter_listen, or NULL */
+static const char *
+main_socket_path(const char *listen)
+{
+	if (strncmp(listen, "unix:", 5) == 0)
+		return listen + 5;
+	if (strncmp(listen, "local:", 6) == 0)
+		return listen + 6;
+	return NULL;
+}
+
+/* main_check_start - -n: what the start needs beyond a valid file */
+static int
+main_check_start(const struct settings *s)
+{
+	const char *user = conf_str(s->conf, "user"), *why;
+	const char *path = main_socket_path(conf_str(s->conf, "milter_listen"));
+	struct passwd *pw;
+	char buf[1024];
+
+	if (daemon_user(user, &pw, &why) < 0) {
+		fprintf(stderr, "%s: %s: user %s: %s\n", MAIN_NAME,
+			conf_where(s->conf, "user"), user, why);
+		return -1;
+	}
+	if (path != NULL && daemon_socket_dir(path, buf, sizeof(buf)) < 0) {
+		fprintf(stderr, "%s: %s: milter_listen: %s\n", MAIN_NAME,
+			conf_where(s->conf, "milter_listen"), buf);
+		return -1;
+	}
+	return 0;
+}
+
 /* main_check - -n: validate the configuration and say so */
 static int
 main_check(void)
@@ -74,6 +107,10 @@ main_check(void)
 		fprintf(stderr, "%s: %s\n", MAIN_NAME, err);
 		return 1;
 	}
+	if (main_check_start(s) < 0) {
+		settings_release(s);
+		return 1;
+	}
 	psl = conf_str(s->conf, "public_suffix_list");
 	if (psl[0] != '\0' && access(psl, R_OK) < 0) {
 		fprintf(stderr, "%s: public_suffix_list %s: %s\n", MAIN_NAME,
@@ -86,17 +123,6 @@ main_check(void)
 	       s->authserv_id);
 	settings_release(s);
 	return 0;
-}
-
-/* main_socket_path - the file of a unix:/local: milter_listen, or NULL */
-static const char *
-main_socket_path(const char *listen)
-{
-	if (strncmp(listen, "unix:", 5) == 0)
-		return listen + 5;
-	if (strncmp(listen, "local:", 6) == 0)
-		return listen + 6;
-	return NULL;
 }
 
 /* main_lookup_user - the configured user, or NULL when none is set */
@@ -156,7 +182,7 @@ main_engines(const struct settings *s, struct milter_engines *e)
 }
 
 /* main_milter - the milter process: never returns */
-static void __attribute__((noreturn))
+static void
 main_milter(void)
 {
 	struct settings *s;
@@ -188,130 +214,11 @@ main_milter(void)
 	log_info("%s %s listening on %s", MAIN_NAME, TMX_VERSION_STRING,
 		 conf_str(s->conf, "milter_listen"));
 	daemon_ready("listening");
+	supervise_listening();
 	if (smfi_main() != MI_SUCCESS)
 		fatalx("libmilter stopped with an error");
 	log_info("stopped");
 	exit(0);
-}
-
-/* main_spawn - start the milter process; its pid */
-static pid_t
-main_spawn(void)
-{
-	pid_t pid = fork();
-
-	if (pid < 0)
-		fatal("fork");
-	if (pid == 0) {
-		sigset_t set;
-
-		sigemptyset(&set);
-		sigaddset(&set, SIGCHLD);
-		pthread_sigmask(SIG_UNBLOCK, &set, NULL);
-		main_milter();
-	}
-	return pid;
-}
-
-/*
- * main_validate - SIGHUP: does the new file load (lists too, but no DNS:
- * the milter process expands the spf: sources when it reloads)
- */
-static bool
-main_validate(void)
-{
-	struct settings *s;
-	char err[1024];
-
-	s = settings_load(main_conf_path, NULL, err, sizeof(err));
-	if (s == NULL) {
-		log_warnx("not reloading: %s", err);
-		return false;
-	}
-	settings_release(s);
-	return true;
-}
-
-/* main_reap - the milter process ended: its exit status, or -1 if not */
-static int
-main_reap(pid_t child)
-{
-	int status;
-
-	if (waitpid(child, &status, WNOHANG) != child)
-		return -1;
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	log_warnx("milter process %ld killed by signal %d", (long)child,
-		  WTERMSIG(status));
-	return 128 + WTERMSIG(status);
-}
-
-/* main_stop - pass a stop on to the milter process and wait for it */
-static void __attribute__((noreturn))
-main_stop(pid_t child)
-{
-	int status;
-
-	daemon_stopping();
-	kill(child, SIGTERM);
-	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
-		;
-	log_info("supervisor stopped");
-	exit(0);
-}
-
-/* main_supervise - the parent: signals, reloads, respawns */
-static void __attribute__((noreturn))
-main_supervise(void)
-{
-	sigset_t set;
-	pid_t child;
-	time_t started;
-	int sig, rc;
-	unsigned quick_deaths = 0;
-	bool first = true;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGCHLD);
-	/* blocked before the fork, so an early reload waits for our thread */
-	sigaddset(&set, SIGUSR1);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	sigdelset(&set, SIGUSR1);
-	child = main_spawn();
-	started = time(NULL);
-	for (;;) {
-		if (sigwait(&set, &sig) != 0)
-			continue;
-		if (sig == SIGTERM || sig == SIGINT)
-			main_stop(child);
-		if (sig == SIGHUP) {
-			if (main_validate()) {
-				log_info("reloading %s", main_conf_path);
-				kill(child, SIGUSR1);
-			}
-			continue;
-		}
-		rc = main_reap(child);
-		if (rc < 0)
-			continue;
-		if (rc == 0)
-			exit(0);
-		if (first && time(NULL) - started < 3)
-			fatalx("the milter process could not start");
-		first = false;
-		quick_deaths = time(NULL) - started < 10 ? quick_deaths + 1 : 0;
-		if (quick_deaths >= 5)
-			fatalx("milter process keeps dying; giving up");
-		log_warnx("milter process exited with status %d; restarting",
-			  rc);
-		sleep(quick_deaths);
-		child = main_spawn();
-		started = time(NULL);
-	}
 }
 
 /*
@@ -369,5 +276,6 @@ main(int argc, char **argv)
 	main_start_logging(foreground);
 	if (!foreground)
 		daemon_detach();
-	main_supervise();
+	supervise_privileges(main_conf_path);
+	supervise_run(main_conf_path, main_milter);
 }

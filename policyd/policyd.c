@@ -31,6 +31,35 @@ policyd_usage(void)
 	exit(2);
 }
 
+/* policyd_check_start - -n: what the start needs beyond a valid file */
+static int
+policyd_check_start(const struct pd_config *config)
+{
+	const struct pd_settings *s = &config->settings;
+	struct passwd *pw;
+	const char *why, *key;
+	char buf[1024];
+	size_t i;
+
+	if (daemon_user(s->user, &pw, &why) < 0) {
+		fprintf(stderr, "%s: %s: user %s: %s\n", POLICYD_NAME,
+			conf_where(config->conf, "user"), s->user, why);
+		return -1;
+	}
+	for (i = 0; i < s->nlisten; i++) {
+		if (!s->listen[i].is_unix ||
+		    daemon_socket_dir(s->listen[i].path, buf, sizeof(buf)) == 0)
+			continue;
+		key = s->listen[i].service == PD_POLICY ? "policy_listen" :
+		    "socketmap_listen";
+		fprintf(stderr, "%s: %s: %s %s: %s\n", POLICYD_NAME,
+			conf_where(config->conf, key), key, s->listen[i].spec,
+			buf);
+		return -1;
+	}
+	return 0;
+}
+
 /* policyd_check - -n: the configuration and lists, then exit */
 static int
 policyd_check(const char *path)
@@ -42,6 +71,10 @@ policyd_check(const char *path)
 
 	if (config == NULL) {
 		fprintf(stderr, "%s: %s\n", POLICYD_NAME, err);
+		return 1;
+	}
+	if (policyd_check_start(config) < 0) {
+		pd_settings_unref(config);
 		return 1;
 	}
 	r = pd_refresh_new(config);
@@ -78,8 +111,9 @@ policyd_open(const struct pd_settings *s)
 
 /* policyd_drop - as root with "user" set: own the sockets, become that user */
 static void
-policyd_drop(const struct pd_settings *s, struct listener *l, size_t n)
+policyd_drop(const struct pd_config *config, struct listener *l, size_t n)
 {
+	const struct pd_settings *s = &config->settings;
 	struct passwd *pw;
 	const char *why;
 	size_t i;
@@ -87,7 +121,8 @@ policyd_drop(const struct pd_settings *s, struct listener *l, size_t n)
 	if (geteuid() != 0)
 		return;
 	if (daemon_user(s->user, &pw, &why) < 0)
-		fatalx("user %s: %s", s->user, why);
+		fatalx("%s: user %s: %s", conf_where(config->conf, "user"),
+		       s->user, why);
 	if (pw == NULL)
 		return;
 	for (i = 0; i < n; i++)
@@ -157,7 +192,7 @@ policyd_run(const char *path, int foreground)
 		 conf_str(config->conf, "syslog_facility"));
 	n = config->settings.nlisten;
 	listeners = policyd_open(&config->settings);
-	policyd_drop(&config->settings, listeners, n);
+	policyd_drop(config, listeners, n);
 	/* errors so far went to the terminal; from here on, to syslog */
 	if (!foreground) {
 		daemon_detach();

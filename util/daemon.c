@@ -7,8 +7,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <libgen.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
@@ -31,19 +35,61 @@ daemon_user(const char *user, struct passwd **pw_r, const char **why_r)
 	return 0;
 }
 
+/* daemon_socket_dir - see daemon.h */
+int
+daemon_socket_dir(const char *path, char *why, size_t size)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+
+	if (strlen(path) >= sizeof(dir)) {
+		snprintf(why, size, "socket path too long");
+		return -1;
+	}
+	memcpy(dir, path, strlen(path) + 1);
+	if (stat(dirname(dir), &st) < 0) {
+		snprintf(why, size, "directory %.900s: %s", dir,
+			 strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(why, size, "%.900s is not a directory", dir);
+		return -1;
+	}
+	return 0;
+}
+
+/* daemon_become - see daemon.h */
+int
+daemon_become(const struct passwd *pw, const char **why_r)
+{
+	if (pw == NULL || geteuid() != 0)
+		return 0;
+	*why_r = "initgroups";
+	if (setgroups(0, NULL) < 0 || initgroups(pw->pw_name, pw->pw_gid) < 0)
+		return -1;
+	*why_r = "setgid/setuid";
+	if (setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0)
+		return -1;
+	*why_r = "privileges could be regained after dropping them";
+	if (setuid(0) == 0) {
+		errno = EPERM;
+		return -1;
+	}
+	return 1;
+}
+
 /* daemon_drop_privileges - see daemon.h */
 void
 daemon_drop_privileges(const struct passwd *pw)
 {
-	if (pw == NULL || geteuid() != 0)
-		return;
-	if (setgroups(0, NULL) < 0 || initgroups(pw->pw_name, pw->pw_gid) < 0)
-		fatal("initgroups %s", pw->pw_name);
-	if (setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0)
-		fatal("cannot become %s", pw->pw_name);
-	if (setuid(0) == 0)
-		fatalx("privileges could be regained after dropping them");
-	log_info("running as user %s", pw->pw_name);
+	const char *why;
+	int rc = daemon_become(pw, &why);
+
+	if (rc < 0)
+		fatal("cannot become %s: %s", pw->pw_name, why);
+	if (rc > 0)
+		log_info("running as user %s", pw->pw_name);
 }
 
 /* daemon_detach - see daemon.h */
