@@ -238,6 +238,7 @@ spf_expand_fetch(struct spf_expand_walk *w, const char *domain,
 {
 	struct dns_answer ans;
 	const struct dns_record *found = NULL;
+	enum spf_expand_status st;
 	size_t i, n = 0;
 
 	switch (dns_lookup(domain, DNS_TYPE_TXT, &ans)) {
@@ -245,14 +246,20 @@ spf_expand_fetch(struct spf_expand_walk *w, const char *domain,
 		break;
 	case DNS_NODATA:
 	case DNS_NXDOMAIN:
-		return spf_expand_fail(w, SPF_EXPAND_PERMERROR, from, term,
+		st = spf_expand_fail(w, SPF_EXPAND_PERMERROR, from, term,
 		    "no SPF record at %s (%s)", domain, ans.reason);
+		dns_answer_free(&ans);
+		return st;
 	case DNS_TEMPFAIL:
-		return spf_expand_fail(w, SPF_EXPAND_TEMPERROR, from, term,
+		st = spf_expand_fail(w, SPF_EXPAND_TEMPERROR, from, term,
 		    "%s TXT lookup: %s", domain, ans.reason);
+		dns_answer_free(&ans);
+		return st;
 	case DNS_BADNAME:
-		return spf_expand_fail(w, SPF_EXPAND_PERMERROR, from, term,
+		st = spf_expand_fail(w, SPF_EXPAND_PERMERROR, from, term,
 		    "%s: %s", domain, ans.reason);
+		dns_answer_free(&ans);
+		return st;
 	}
 	for (i = 0; i < ans.count; i++) {
 		if (spf_term_version(ans.records[i].text,
@@ -317,13 +324,19 @@ spf_expand_query(struct spf_expand_walk *w, const char *domain,
 		break;
 	case DNS_NODATA:
 	case DNS_NXDOMAIN:
-		return SPF_EXPAND_OK;
+		break;
 	case DNS_TEMPFAIL:
-		return spf_expand_fail(w, SPF_EXPAND_TEMPERROR, domain, term,
+		st = spf_expand_fail(w, SPF_EXPAND_TEMPERROR, domain, term,
 		    "%s %s lookup: %s", host, dns_type_str(type), ans.reason);
+		break;
 	case DNS_BADNAME:
-		return spf_expand_fail(w, SPF_EXPAND_PERMERROR, domain, term,
+		st = spf_expand_fail(w, SPF_EXPAND_PERMERROR, domain, term,
 		    "%s: %s", host, ans.reason);
+		break;
+	}
+	if (*status_r != DNS_OK) {
+		dns_answer_free(&ans);
+		return st;
 	}
 	spf_expand_ttl(w, ans.min_ttl);
 	for (i = 0; i < ans.count && st == SPF_EXPAND_OK; i++) {
@@ -382,13 +395,20 @@ spf_expand_mx(struct spf_expand_walk *w, const char *domain,
 		break;
 	case DNS_NODATA:
 	case DNS_NXDOMAIN:
-		return spf_expand_void(w, domain, et->text);
+		st = spf_expand_void(w, domain, et->text);
+		break;
 	case DNS_TEMPFAIL:
-		return spf_expand_fail(w, SPF_EXPAND_TEMPERROR, domain,
+		st = spf_expand_fail(w, SPF_EXPAND_TEMPERROR, domain,
 		    et->text, "%s MX lookup: %s", et->target, ans.reason);
+		break;
 	case DNS_BADNAME:
-		return spf_expand_fail(w, SPF_EXPAND_PERMERROR, domain,
+		st = spf_expand_fail(w, SPF_EXPAND_PERMERROR, domain,
 		    et->text, "%s: %s", et->target, ans.reason);
+		break;
+	}
+	if (ans.status != DNS_OK) {
+		dns_answer_free(&ans);
+		return st;
 	}
 	if (ans.count > SPF_LIMIT_MX_PTR) {
 		dns_answer_free(&ans);

@@ -31,6 +31,7 @@ int
 doctor_dns_txt(const char *name, const char *prefix, char **text_r,
 	       const char **why_r)
 {
+	static __thread char why[256];
 	struct dns_answer ans;
 	size_t i;
 	int n = 0;
@@ -45,8 +46,10 @@ doctor_dns_txt(const char *name, const char *prefix, char **text_r,
 		dns_answer_free(&ans);
 		return 0;
 	default:
-		*why_r = ans.reason != NULL ? ans.reason :
-		    dns_status_str(ans.status);
+		/* the reason may live in ans: keep a copy past the free */
+		snprintf(why, sizeof(why), "%s", ans.reason != NULL ?
+			 ans.reason : dns_status_str(ans.status));
+		*why_r = why;
 		dns_answer_free(&ans);
 		return -1;
 	}

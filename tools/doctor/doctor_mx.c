@@ -64,6 +64,7 @@ doctor_mx_present(struct doctor *d)
 		    "no MX records; senders fall back to the address record");
 		doctor_fix(f, "publish \"%s. MX 10 mail.%s.\" (and the backups "
 		    "with higher numbers)", d->domain, d->domain);
+		dns_answer_free(&ans);
 		return false;
 	default:
 		f = doctor_add(d, "mx.present", DOCTOR_FAIL, d->domain,
