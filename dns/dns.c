@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -228,33 +229,101 @@ dns_atfork(void)
 	pthread_atfork(dns_fork_prepare, dns_fork_parent, dns_fork_child);
 }
 
-/* dns_init_locked - (re)build the resolver; dns_init_lock held */
+/*
+ * The configuration of the last dns_init, copied: the resolver starts from
+ * it at the first lookup, and so does a forked child's (its parent's
+ * context is not its own), never from the defaults instead.
+ */
+#define DNS_SAVED_FWD_MAX	16
+static struct dns_saved {
+	bool set;
+	struct dns_config cfg;
+	const char *fwd[DNS_SAVED_FWD_MAX + 1];
+	char strings[4096];	/* resolv_conf, trust anchor, forwarders */
+} dns_saved;
+
+/* dns_save_str - s copied into dns_saved.strings at *used; NULL if none */
+static const char *
+dns_save_str(const char *s, size_t *used)
+{
+	size_t n;
+	char *out;
+
+	if (s == NULL)
+		return NULL;
+	n = strlen(s) + 1;
+	if (*used + n > sizeof(dns_saved.strings))
+		return NULL;
+	out = dns_saved.strings + *used;
+	memcpy(out, s, n);
+	*used += n;
+	return out;
+}
+
+/* dns_save - keep cfg (validated) for the next start; -1 if too large */
 static int
-dns_init_locked(const struct dns_config *cfg, const char **error_r)
+dns_save(const struct dns_config *cfg, const char **error_r)
+{
+	size_t used = 0, i = 0;
+
+	memset(&dns_saved, 0, sizeof(dns_saved));
+	dns_saved.cfg = *cfg;
+	dns_saved.cfg.resolv_conf = dns_save_str(cfg->resolv_conf, &used);
+	dns_saved.cfg.trust_anchor_file = dns_save_str(cfg->trust_anchor_file,
+	    &used);
+	for (; cfg->forwarders != NULL && cfg->forwarders[i] != NULL; i++) {
+		if (i == DNS_SAVED_FWD_MAX ||
+		    (dns_saved.fwd[i] = dns_save_str(cfg->forwarders[i],
+		    &used)) == NULL) {
+			*error_r = "too many or too long DNS settings";
+			memset(&dns_saved, 0, sizeof(dns_saved));
+			return -1;
+		}
+	}
+	dns_saved.cfg.forwarders = cfg->forwarders != NULL ? dns_saved.fwd :
+	    NULL;
+	dns_saved.set = true;
+	return 0;
+}
+
+/* dns_start_locked - start the resolver from the saved configuration */
+static int
+dns_start_locked(const char **error_r)
 {
 	static const struct dns_config defaults;
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	const struct dns_config *cfg = dns_saved.set ? &dns_saved.cfg :
+	    &defaults;
 	struct ub_ctx *ub;
 
-	pthread_once(&once, dns_atfork);
-	if (cfg == NULL)
-		cfg = &defaults;
 	if ((ub = dns_context_new(cfg, error_r)) == NULL)
 		return -1;
-	if (dns_queue_running())
-		dns_queue_stop();
 	return dns_queue_start(ub, cfg->timeout_ms != 0 ? cfg->timeout_ms :
 	    DNS_TIMEOUT_MS_DEFAULT, error_r);
 }
 
-/* dns_init - see dns.h; again later, it replaces the resolver */
+/*
+ * dns_init - see dns.h. The context is built once to check cfg (a bad
+ * forwarder fails here, at load), then dropped: the resolver and its
+ * threads start at the first lookup, so a process that never looks up
+ * (the milter's supervisor) holds none.
+ */
 int
 dns_init(const struct dns_config *cfg, const char **error_r)
 {
-	int rc;
+	static const struct dns_config defaults;
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	struct ub_ctx *ub;
+	int rc = -1;
 
+	pthread_once(&once, dns_atfork);
+	if (cfg == NULL)
+		cfg = &defaults;
 	pthread_mutex_lock(&dns_init_lock);
-	rc = dns_init_locked(cfg, error_r);
+	if ((ub = dns_context_new(cfg, error_r)) != NULL) {
+		ub_ctx_delete(ub);
+		if ((rc = dns_save(cfg, error_r)) == 0 && dns_queue_running())
+			dns_queue_stop();
+	}
 	pthread_mutex_unlock(&dns_init_lock);
 	return rc;
 }
@@ -263,13 +332,15 @@ dns_init(const struct dns_config *cfg, const char **error_r)
 int
 dns_ensure(const char **error_r)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	int rc = 0;
 
 	if (dns_queue_running())
 		return 0;
+	pthread_once(&once, dns_atfork);
 	pthread_mutex_lock(&dns_init_lock);
 	if (!dns_queue_running())
-		rc = dns_init_locked(NULL, error_r);
+		rc = dns_start_locked(error_r);
 	pthread_mutex_unlock(&dns_init_lock);
 	return rc;
 }

@@ -96,12 +96,14 @@ struct dns_config {
 #define DNS_SERVER_TTL_S_DEFAULT	60
 
 /*
- * dns_init - build the process's resolver from cfg (NULL: all defaults).
- * Optional: the first lookup does it with the defaults. Called again (a
- * reload), it replaces the resolver and its cache; lookups in flight end
- * with TEMPFAIL. It starts threads: call it (or look up) after a fork
- * that daemonises; a child forked later must not use the layer. 0, or
- * -1 with *error_r set (static text, until the next call).
+ * dns_init - configure the process's resolver from cfg (NULL: all
+ * defaults; without any call, the first lookup uses the defaults). cfg is
+ * checked now (a bad forwarder or anchor fails here) and copied; the
+ * resolver, its cache and its threads start at the first lookup, from
+ * that copy, also in a child forked later (which never uses its parent's
+ * resolver). Called again (a reload), it replaces the resolver and its
+ * cache; lookups in flight end with TEMPFAIL. 0, or -1 with *error_r set
+ * (static text, until the next call).
  */
 int dns_init(const struct dns_config *cfg, const char **error_r);
 

@@ -6,7 +6,8 @@
 # ends the supervisor with an error; started as root with a user set, the
 # supervisor drops root itself when a milter process can start as that
 # user and says why when it cannot; -n names a missing user and a missing
-# socket directory with file:line.
+# socket directory with file:line; dns_servers is what the milter process
+# (forked after the file is read) asks, not resolv.conf.
 set -u
 . "$TMX_SRCDIR/test/stack/netns.sh"
 tmx_enter "$@"
@@ -117,4 +118,13 @@ grep -q 'configuration reloaded' "$MT_LOG" || tmx_fail "reload not done by the n
 w=$(worker)
 mt_milter_stop
 kill -0 "$w" 2>/dev/null && tmx_fail "the milter process outlived the supervisor"
+
+# --- dns_servers reaches the milter process, forked after the file loads ---
+tmx_dns_nameserver 127.0.0.9	# resolv.conf: nothing answers there
+mt_config "dns_servers = 127.0.0.53" "dns_timeout = 2s"
+mt_milter_start || exit 1
+mt_send servers 192.0.2.10 a@pass.example "$(mt_msg servers a@pass.example)"
+mt_expect servers 'spf=pass \(domain of a@pass\.example designates 192\.0\.2\.10'
+mt_milter_stop
+tmx_dns_nameserver 127.0.0.53
 tmx_finish
