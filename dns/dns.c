@@ -200,12 +200,14 @@ dns_fork_prepare(void)
 {
 	pthread_mutex_lock(&dns_init_lock);
 	dns_queue_fork_prepare();
+	dns_memo_fork_prepare();
 }
 
 /* dns_fork_parent - the parent goes on as it was */
 static void
 dns_fork_parent(void)
 {
+	dns_memo_fork_parent();
 	dns_queue_fork_parent();
 	pthread_mutex_unlock(&dns_init_lock);
 }
@@ -217,6 +219,7 @@ dns_fork_parent(void)
 static void
 dns_fork_child(void)
 {
+	dns_memo_fork_child();
 	dns_queue_fork_child();
 	dns_async_fork_child();
 	pthread_mutex_init(&dns_init_lock, NULL);
@@ -323,6 +326,10 @@ dns_init(const struct dns_config *cfg, const char **error_r)
 		ub_ctx_delete(ub);
 		if ((rc = dns_save(cfg, error_r)) == 0 && dns_queue_running())
 			dns_queue_stop();
+		if (rc == 0)
+			dns_memo_clear(cfg->max_negative_ttl != 0 ?
+			    cfg->max_negative_ttl :
+			    DNS_MAX_NEGATIVE_TTL_DEFAULT);
 	}
 	pthread_mutex_unlock(&dns_init_lock);
 	return rc;

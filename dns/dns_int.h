@@ -93,6 +93,22 @@ void dns_async_fork_child(void);
 #define DNS_NAME_ESCAPED_MAX	(4 * 254 + 1)
 void dns_name_escape(const char *name, char *out, size_t size);
 
+
+/*
+ * dns_memo.c: answers kept for blocking lookups. dns_memo_get fills
+ * *ans_r (the caller's to free) when name/type is held and fresh;
+ * dns_memo_put keeps a copy of an answer, NODATA or NXDOMAIN for its TTL;
+ * dns_memo_clear empties it (a new resolver) and sets the negative cap.
+ */
+bool dns_memo_get(const char *name, enum dns_type type,
+		  struct dns_answer *ans_r);
+void dns_memo_put(const char *name, enum dns_type type,
+		  const struct dns_answer *ans);
+void dns_memo_clear(uint32_t max_negative_ttl);
+void dns_memo_fork_prepare(void);
+void dns_memo_fork_parent(void);
+void dns_memo_fork_child(void);
+
 /* dns_stats_query - one lookup was asked */
 void dns_stats_query(void);
 
