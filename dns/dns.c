@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dns_int.h"
@@ -289,6 +290,43 @@ dns_save(const struct dns_config *cfg, const char **error_r)
 	return 0;
 }
 
+/*
+ * dns_resolv_timeout - without a timeout of the caller's, what resolv.conf
+ * gives libc: "options timeout:N attempts:M" is N x M seconds (within 1 s
+ * and 60 s); 0 when it says nothing
+ */
+static unsigned
+dns_resolv_timeout(const struct dns_config *cfg)
+{
+	const char *path = cfg->resolv_conf != NULL ? cfg->resolv_conf :
+	    DNS_RESOLV_CONF;
+	unsigned timeout = 0, attempts = 1, total;
+	char line[512], *w, *save;
+	FILE *fp;
+
+	if (cfg->forwarders != NULL && cfg->forwarders[0] != NULL)
+		return 0;
+	if ((fp = fopen(path, "re")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		if (strncmp(line, "options", 7) != 0 ||
+		    (line[7] != ' ' && line[7] != '\t'))
+			continue;
+		for (w = strtok_r(line + 7, " \t\r\n", &save); w != NULL;
+		     w = strtok_r(NULL, " \t\r\n", &save)) {
+			if (strncmp(w, "timeout:", 8) == 0)
+				timeout = (unsigned)strtoul(w + 8, NULL, 10);
+			else if (strncmp(w, "attempts:", 9) == 0)
+				attempts = (unsigned)strtoul(w + 9, NULL, 10);
+		}
+	}
+	fclose(fp);
+	if (timeout == 0)
+		return 0;
+	total = timeout * (attempts == 0 ? 1 : attempts > 5 ? 5 : attempts);
+	return (total > 60 ? 60 : total) * 1000;
+}
+
 /* dns_start_locked - start the resolver from the saved configuration */
 static int
 dns_start_locked(const char **error_r)
@@ -297,10 +335,13 @@ dns_start_locked(const char **error_r)
 	const struct dns_config *cfg = dns_saved.set ? &dns_saved.cfg :
 	    &defaults;
 	struct ub_ctx *ub;
+	unsigned timeout;
 
 	if ((ub = dns_context_new(cfg, error_r)) == NULL)
 		return -1;
-	return dns_queue_start(ub, cfg->timeout_ms != 0 ? cfg->timeout_ms :
+	timeout = cfg->timeout_ms != 0 ? cfg->timeout_ms :
+	    dns_resolv_timeout(cfg);
+	return dns_queue_start(ub, timeout != 0 ? timeout :
 	    DNS_TIMEOUT_MS_DEFAULT, error_r);
 }
 

@@ -79,7 +79,9 @@ struct dns_config {
 	const char *resolv_conf;	/* nameservers; default /etc/resolv.conf */
 	const char *const *forwarders;	/* NULL-terminated "addr[@port]"s,
 					 * used instead of resolv_conf */
-	unsigned timeout_ms;		/* per lookup; default 5000 */
+	unsigned timeout_ms;		/* per lookup; default: resolv.conf's
+					 * timeout x attempts when it sets
+					 * them (no forwarders), else 5000 */
 	const char *trust_anchor_file;	/* DNSSEC anchors (root.key); none:
 					 * no validation */
 	size_t cache_bytes;		/* message + RRset caches; default 4 MB */

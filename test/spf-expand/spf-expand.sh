@@ -258,7 +258,11 @@ expect_fail tempinc.test 2 'temperror: tempinc.test: include:x.dead.test: x.dead
 tmx_dns_stop
 expect_fail simple.test 2 'temperror: .*TXT lookup: (timeout|no server)'
 elapsed=$(($(date +%s) - start))
-[ "$elapsed" -le 10 ] || tmx_fail "temperrors took ${elapsed}s"
+if [ "$elapsed" -le 6 ]; then
+	tmx_pass "two temperrors in ${elapsed}s (resolv.conf: timeout:1 attempts:1)"
+else
+	tmx_fail "temperrors took ${elapsed}s"
+fi
 
 # a server that takes the query and never answers: the resolver times out
 tmx_dns_silent 127.0.0.53 || exit 1
