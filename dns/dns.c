@@ -226,6 +226,9 @@ dns_fork_child(void)
 	pthread_mutex_init(&dns_init_lock, NULL);
 }
 
+/* registered once per process: twice, a fork would take dns_init_lock twice */
+static pthread_once_t dns_atfork_once = PTHREAD_ONCE_INIT;
+
 /* dns_atfork - register the fork handlers, once */
 static void
 dns_atfork(void)
@@ -323,6 +326,8 @@ dns_resolv_timeout(const struct dns_config *cfg)
 	fclose(fp);
 	if (timeout == 0)
 		return 0;
+	if (timeout > 60)
+		timeout = 60;
 	total = timeout * (attempts == 0 ? 1 : attempts > 5 ? 5 : attempts);
 	return (total > 60 ? 60 : total) * 1000;
 }
@@ -355,11 +360,10 @@ int
 dns_init(const struct dns_config *cfg, const char **error_r)
 {
 	static const struct dns_config defaults;
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	struct ub_ctx *ub;
 	int rc = -1;
 
-	pthread_once(&once, dns_atfork);
+	pthread_once(&dns_atfork_once, dns_atfork);
 	if (cfg == NULL)
 		cfg = &defaults;
 	pthread_mutex_lock(&dns_init_lock);
@@ -380,12 +384,11 @@ dns_init(const struct dns_config *cfg, const char **error_r)
 int
 dns_ensure(const char **error_r)
 {
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	int rc = 0;
 
 	if (dns_queue_running())
 		return 0;
-	pthread_once(&once, dns_atfork);
+	pthread_once(&dns_atfork_once, dns_atfork);
 	pthread_mutex_lock(&dns_init_lock);
 	if (!dns_queue_running())
 		rc = dns_start_locked(error_r);

@@ -253,6 +253,10 @@ dl_want "answer after dns_init$" "answer after dns_init again$" \
 	"answer after dns_shutdown$"
 echo "reinit: answers after dns_init, after dns_init again, after dns_shutdown"
 
+# --- a fork after lookups (the policyd detaching, the milter's supervisor) ---
+dl_run timeout 30 "$PROBE" -t 5000 fork h1.dns.example
+dl_want "^fork: parent answer$" "^fork: child answer$"
+
 # --- the deadline: a server that never answers ------------------------------
 
 for limit in 1000 2500; do

@@ -14,6 +14,8 @@
  *   mem N PREFIX                RSS before, after init, after N lookups
  *   reinit NAME                 answers across dns_init again (a reload)
  *                               and across dns_shutdown (lazy restart)
+ *   fork NAME                   answers in parent and child after a fork
+ *                               of a process that has looked up
  *   stats                       the counters, after the command before it
  */
 #include <errno.h>
@@ -24,6 +26,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "dns.h"
@@ -415,6 +418,38 @@ probe_reinit(const char *name)
 	return ok == 3 ? 0 : 1;
 }
 
+/*
+ * probe_fork - as a daemon does: configured (dns_init) and looked up in
+ * (the resolver running), then fork; parent and child each look NAME up
+ * again (the child's AAAA through a resolver of its own, from the same
+ * settings)
+ */
+static int
+probe_fork(const char *name)
+{
+	struct dns_answer a;
+	int status = 1;
+	pid_t pid;
+
+	dns_lookup(name, DNS_TYPE_A, &a);
+	dns_answer_free(&a);
+	if ((pid = fork()) < 0)
+		return 1;
+	if (pid == 0) {
+		/* AAAA: not in the memo the child inherited, so asked */
+		alarm(20);
+		dns_lookup(name, DNS_TYPE_AAAA, &a);
+		printf("fork: child %s\n", dns_status_str(a.status));
+		_exit(a.status == DNS_OK ? 0 : 1);
+	}
+	dns_lookup(name, DNS_TYPE_A, &a);
+	printf("fork: parent %s\n", dns_status_str(a.status));
+	dns_answer_free(&a);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
+}
+
 /* probe_stats - the counters */
 static void
 probe_stats(void)
@@ -452,6 +487,8 @@ probe_run(int argc, char **argv)
 		return probe_outage(argv[1], argv[2], atoi(argv[3]));
 	if (strcmp(cmd, "reinit") == 0 && argc >= 2)
 		return probe_reinit(argv[1]);
+	if (strcmp(cmd, "fork") == 0 && argc >= 2)
+		return probe_fork(argv[1]);
 	if (strcmp(cmd, "mem") == 0 && argc >= 3)
 		return probe_mem(atoi(argv[1]), argv[2]);
 	fprintf(stderr, "dns-probe: bad command %s\n", cmd);
