@@ -252,13 +252,15 @@ if [ -n "${TMX_SPF_THREADS:-}" ]; then
 	fi
 fi
 
-# --- DNS trouble is a temperror, and a quick one ---
+# --- DNS trouble is a temperror, within resolv.conf's timeout ---
+# Not a speed target: the bounds are what libc's default (5 s a lookup)
+# would take, so they fail only when resolv.conf's timeout:1 is ignored.
 start=$(date +%s)
 expect_fail tempinc.test 2 'temperror: tempinc.test: include:x.dead.test: x.dead.test TXT lookup'
 tmx_dns_stop
 expect_fail simple.test 2 'temperror: .*TXT lookup: (timeout|no server)'
 elapsed=$(($(date +%s) - start))
-if [ "$elapsed" -le 6 ]; then
+if [ "$elapsed" -lt 10 ]; then
 	tmx_pass "two temperrors in ${elapsed}s (resolv.conf: timeout:1 attempts:1)"
 else
 	tmx_fail "temperrors took ${elapsed}s"
@@ -269,7 +271,7 @@ tmx_dns_silent 127.0.0.53 || exit 1
 start=$(date +%s)
 expect_fail simple.test 2 'temperror: .*timeout'
 elapsed=$(($(date +%s) - start))
-[ "$elapsed" -le 5 ] || tmx_fail "timeout took ${elapsed}s"
+[ "$elapsed" -lt 5 ] || tmx_fail "timeout took ${elapsed}s (resolv.conf's 1 s ignored?)"
 
 # --- usage ---
 tmx_run "$TRUSTMX" spf expand
