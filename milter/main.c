@@ -23,6 +23,7 @@
 
 #include <trustmx/version.h>
 
+#include "conf_start.h"
 #include "daemon.h"
 #include "dmarc.h"
 #include "log.h"
@@ -69,53 +70,34 @@ main_socket_path(const char *listen)
 	return NULL;
 }
 
-/* main_check_start - -n: what the start needs beyond a valid file */
-static int
-main_check_start(const struct settings *s)
-{
-	const char *user = conf_str(s->conf, "user"), *why;
-	const char *path = main_socket_path(conf_str(s->conf, "milter_listen"));
-	struct passwd *pw;
-	char buf[1024];
-
-	if (daemon_user(user, &pw, &why) < 0) {
-		fprintf(stderr, "%s: %s: user %s: %s\n", MAIN_NAME,
-			conf_where(s->conf, "user"), user, why);
-		return -1;
-	}
-	if (path != NULL && daemon_socket_dir(path, buf, sizeof(buf)) < 0) {
-		fprintf(stderr, "%s: %s: milter_listen: %s\n", MAIN_NAME,
-			conf_where(s->conf, "milter_listen"), buf);
-		return -1;
-	}
-	return 0;
-}
-
-/* main_check - -n: validate the configuration and say so */
+/*
+ * main_check - -n: what the start checks (the file and lists without DNS,
+ * then the user, socket and paths: conf_start), then the spf: sources
+ */
 static int
 main_check(void)
 {
-	struct spf_source *spf = spf_source_new(NULL, SPF_SOURCE_QUIET);
+	struct spf_source *spf;
 	struct settings *s;
-	const char *psl;
 	char err[1024];
 
+	if ((s = settings_load(main_conf_path, NULL, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "%s: %s\n", MAIN_NAME, err);
+		return 1;
+	}
+	/* before any lookup: the check forks */
+	if (conf_start_check(s->conf, main_conf_path, CONF_START_MILTER,
+			     conf_start_stderr, MAIN_NAME) > 0) {
+		settings_release(s);
+		return 1;
+	}
+	settings_release(s);
 	/* spf: sources resolve (or come from the cache); nothing is saved */
+	spf = spf_source_new(NULL, SPF_SOURCE_QUIET);
 	s = settings_load(main_conf_path, spf, err, sizeof(err));
 	spf_source_free(spf);
 	if (s == NULL) {
 		fprintf(stderr, "%s: %s\n", MAIN_NAME, err);
-		return 1;
-	}
-	if (main_check_start(s) < 0) {
-		settings_release(s);
-		return 1;
-	}
-	psl = conf_str(s->conf, "public_suffix_list");
-	if (psl[0] != '\0' && access(psl, R_OK) < 0) {
-		fprintf(stderr, "%s: public_suffix_list %s: %s\n", MAIN_NAME,
-			psl, strerror(errno));
-		settings_release(s);
 		return 1;
 	}
 	printf("%s: %s: configuration OK (listen %s, authserv_id %s)\n",
@@ -223,8 +205,9 @@ main_milter(void)
 
 /*
  * main_start_logging - syslog_name and syslog_facility from the file,
- * checked whole but without DNS, so that a bad file or list stops the
- * start here, on the terminal (the milter process expands spf: sources)
+ * checked whole but without DNS, and what the start needs (conf_start, as
+ * -n checks it), so that a bad file, list, user or path stops the start
+ * here, on the terminal (the milter process expands spf: sources)
  */
 static void
 main_start_logging(bool foreground)
@@ -234,6 +217,8 @@ main_start_logging(bool foreground)
 
 	if ((s = settings_load(main_conf_path, NULL, err, sizeof(err))) == NULL)
 		fatalx("%s", err);
+	(void)conf_start_check(s->conf, main_conf_path, CONF_START_MILTER,
+			       conf_start_log, NULL);
 	log_init(conf_str(s->conf, "syslog_name"), foreground,
 		 conf_str(s->conf, "syslog_facility"));
 	settings_release(s);

@@ -1,7 +1,8 @@
 /*
  * policyd.c - trustmx-policyd: main. Reads trustmx.conf, builds the trust
  * lists, opens the listeners, drops privileges, starts the refresher
- * thread and runs the event loop. -n only checks the configuration.
+ * thread and runs the event loop. -n checks what the start needs
+ * (conf_start.c, which the start calls too) and the lists.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +15,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "conf_start.h"
 #include "daemon.h"
 #include "log.h"
 #include "progname.h"
@@ -31,35 +33,6 @@ policyd_usage(void)
 	exit(2);
 }
 
-/* policyd_check_start - -n: what the start needs beyond a valid file */
-static int
-policyd_check_start(const struct pd_config *config)
-{
-	const struct pd_settings *s = &config->settings;
-	struct passwd *pw;
-	const char *why, *key;
-	char buf[1024];
-	size_t i;
-
-	if (daemon_user(s->user, &pw, &why) < 0) {
-		fprintf(stderr, "%s: %s: user %s: %s\n", POLICYD_NAME,
-			conf_where(config->conf, "user"), s->user, why);
-		return -1;
-	}
-	for (i = 0; i < s->nlisten; i++) {
-		if (!s->listen[i].is_unix ||
-		    daemon_socket_dir(s->listen[i].path, buf, sizeof(buf)) == 0)
-			continue;
-		key = s->listen[i].service == PD_POLICY ? "policy_listen" :
-		    "socketmap_listen";
-		fprintf(stderr, "%s: %s: %s %s: %s\n", POLICYD_NAME,
-			conf_where(config->conf, key), key, s->listen[i].spec,
-			buf);
-		return -1;
-	}
-	return 0;
-}
-
 /* policyd_check - -n: the configuration and lists, then exit */
 static int
 policyd_check(const char *path)
@@ -73,7 +46,9 @@ policyd_check(const char *path)
 		fprintf(stderr, "%s: %s\n", POLICYD_NAME, err);
 		return 1;
 	}
-	if (policyd_check_start(config) < 0) {
+	/* the user, sockets and paths, as the start checks them */
+	if (conf_start_check(config->conf, path, CONF_START_POLICYD,
+			     conf_start_stderr, POLICYD_NAME) > 0) {
 		pd_settings_unref(config);
 		return 1;
 	}
@@ -162,6 +137,9 @@ policyd_load(const char *path, struct pd_config **config_r,
 
 	if ((config = pd_settings_load(path, err, sizeof(err))) == NULL)
 		fatalx("%s", err);
+	/* as -n checks it, before any thread: the check forks */
+	(void)conf_start_check(config->conf, path, CONF_START_POLICYD,
+			       conf_start_log, NULL);
 	/* reloads happen after chdir("/"): remember where the file is */
 	if ((abspath = realpath(path, NULL)) == NULL)
 		fatal("%s", path);

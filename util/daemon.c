@@ -7,12 +7,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <libgen.h>
-#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
-#include <string.h>
-#include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
@@ -30,30 +26,6 @@ daemon_user(const char *user, struct passwd **pw_r, const char **why_r)
 	if ((*pw_r = getpwnam(user)) == NULL) {
 		*why_r = errno != 0 ? "cannot read the user database" :
 		    "no such user";
-		return -1;
-	}
-	return 0;
-}
-
-/* daemon_socket_dir - see daemon.h */
-int
-daemon_socket_dir(const char *path, char *why, size_t size)
-{
-	char dir[PATH_MAX];
-	struct stat st;
-
-	if (strlen(path) >= sizeof(dir)) {
-		snprintf(why, size, "socket path too long");
-		return -1;
-	}
-	memcpy(dir, path, strlen(path) + 1);
-	if (stat(dirname(dir), &st) < 0) {
-		snprintf(why, size, "directory %.900s: %s", dir,
-			 strerror(errno));
-		return -1;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		snprintf(why, size, "%.900s is not a directory", dir);
 		return -1;
 	}
 	return 0;

@@ -7,19 +7,12 @@
 #define TMX_DAEMON_H
 
 #include <pwd.h>
-#include <stddef.h>
 
 /*
  * daemon_user - look up user; "" means none (NULL in *pw_r). 0, or -1
  * with a static reason ("no such user"). The entry is getpwnam()'s.
  */
 int daemon_user(const char *user, struct passwd **pw_r, const char **why_r);
-
-/*
- * daemon_socket_dir - the directory a unix socket at path goes in exists;
- * 0, or -1 with why (for -n: what would stop the start)
- */
-int daemon_socket_dir(const char *path, char *why, size_t size);
 
 /*
  * daemon_become - as root with pw: become pw for good (groups, gid, uid);

@@ -6,7 +6,8 @@
 # ends the supervisor with an error; started as root with a user set, the
 # supervisor drops root itself when a milter process can start as that
 # user and says why when it cannot; -n names a missing user and a missing
-# socket directory with file:line; dns_servers is what the milter process
+# socket directory with file:line, and the start stops on the same check
+# (config-check.sh has the rest of -n); dns_servers is what the milter process
 # (forked after the file is read) asks, not resolv.conf.
 set -u
 . "$TMX_SRCDIR/test/stack/netns.sh"
@@ -57,9 +58,28 @@ out=$("$TRUSTMX_MILTER" -n -c "$MT_CONF" 2>&1) && tmx_fail "-n accepted a missin
 tmx_expect "-n: missing socket directory" "$out" \
 	"trustmx-milter: $MT_CONF:1: milter_listen: directory $TMX_TMP/nowhere: No such file or directory"
 
+# --- the start stops on -n's check, in -n's words ---
+"$TRUSTMX_MILTER" -f -c "$MT_CONF" >"$TMX_TMP/nocheck.log" 2>&1
+rc=$?
+[ "$rc" = 1 ] || tmx_fail "the start exited $rc with a missing socket directory"
+tmx_expect "start: missing socket directory" "$(grep fatal "$TMX_TMP/nocheck.log")" \
+	"trustmx-milter: fatal: $MT_CONF:1: milter_listen: directory $TMX_TMP/nowhere: No such file or directory"
+
 # --- a first milter process that cannot start ends the supervisor ---
+# (a port another process holds passes the check: a reload's -n meets the
+# running milter there; the milter process then cannot listen)
+mt_config
+sed -i "s|^milter_listen = .*|milter_listen = inet:8899@127.0.0.1|" "$MT_CONF"
+tmx_bg port-holder python3 -c 'import socket, time
+s = socket.socket()
+s.bind(("127.0.0.1", 8899))
+s.listen()
+time.sleep(60)'
+holder=$!
+tmx_wait_listen 8899 || tmx_die "nothing holds port 8899"
 "$TRUSTMX_MILTER" -f -c "$MT_CONF" >"$TMX_TMP/nostart.log" 2>&1
 rc=$?
+kill "$holder"
 [ "$rc" != 0 ] || tmx_fail "the supervisor exited 0 when the milter could not start"
 grep -q 'the milter process could not start: it exited with status 1 before it listened' \
 	"$TMX_TMP/nostart.log" || tmx_fail "no reason for the failed start: $(cat "$TMX_TMP/nostart.log")"
