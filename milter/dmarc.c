@@ -1,7 +1,9 @@
 /*
- * dmarc.c - libopendmarc for one message. Mail whose author cannot be
- * named without guessing (no From, several From fields, several author
- * domains) gets dmarc=none or permerror and is never rejected for it.
+ * dmarc.c - libopendmarc for one message, its record fetched through
+ * the shared DNS layer (dns/: cached by TTL, one deadline) and handed over
+ * with opendmarc_policy_store_dmarc. Mail whose author cannot be named
+ * without guessing (no From, several From fields, several author domains)
+ * gets dmarc=none or permerror and is never rejected for it.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -11,6 +13,12 @@
 #include <opendmarc/dmarc.h>
 
 #include "dmarc.h"
+#include "dns.h"
+
+#define DMARC_RECORD_MAX	4096	/* libopendmarc parses at most BUFSIZ */
+
+/* exported by libopendmarc 1.4 but not declared: the PSL lookup */
+int opendmarc_get_tld(u_char *domain, u_char *tld, size_t tld_len);
 
 static OPENDMARC_LIB_T dmarc_lib;
 
@@ -141,13 +149,82 @@ dmarc_record_policy(DMARC_POLICY_T *pctx, struct results_dmarc *dm)
 	}
 }
 
-/* dmarc_evaluate - query the record and judge alignment */
+/*
+ * dmarc_fetch - the DMARC record at _dmarc.DOMAIN: DNS_OK with it in
+ * record, DNS_NODATA when there is none (or several: RFC 7489 6.6.3 says
+ * to apply none then), DNS_TEMPFAIL; DNS_BADNAME for a record that cannot
+ * be handed on whole (a NUL byte, over DMARC_RECORD_MAX)
+ */
+static enum dns_status
+dmarc_fetch(const char *domain, char *record, size_t size)
+{
+	struct dns_answer ans;
+	char name[7 + 256];		/* "_dmarc." and a name */
+	enum dns_status st;
+	const struct dns_record *found = NULL;
+	size_t i, n = 0;
+
+	if ((size_t)snprintf(name, sizeof(name), "_dmarc.%s", domain) >=
+	    sizeof(name))
+		return DNS_BADNAME;
+	st = dns_lookup(name, DNS_TYPE_TXT, &ans);
+	if (st == DNS_NXDOMAIN)
+		st = DNS_NODATA;
+	for (i = 0; st == DNS_OK && i < ans.count; i++)
+		if (strncasecmp(ans.records[i].text, "v=DMARC1", 8) == 0) {
+			found = &ans.records[i];
+			n++;
+		}
+	if (st == DNS_OK && n != 1)
+		st = DNS_NODATA;
+	else if (st == DNS_OK && (found->textlen != strlen(found->text) ||
+	    found->textlen >= size || found->textlen > DMARC_RECORD_MAX))
+		st = DNS_BADNAME;
+	else if (st == DNS_OK)
+		memcpy(record, found->text, found->textlen + 1);
+	dns_answer_free(&ans);
+	return st;
+}
+
+/*
+ * dmarc_discover - the From domain's record, else (only when it has none,
+ * not on a DNS error) the organizational domain's, as libopendmarc's own
+ * query does; stored into pctx. DMARC_PARSE_OKAY or why not.
+ */
+static int
+dmarc_discover(DMARC_POLICY_T *pctx, const char *from_domain)
+{
+	char record[DMARC_RECORD_MAX + 1];
+	u_char org[DMARC_MAXHOSTNAMELEN];
+	enum dns_status st;
+
+	st = dmarc_fetch(from_domain, record, sizeof(record));
+	if (st == DNS_OK)
+		return opendmarc_policy_store_dmarc(pctx, (u_char *)record,
+		    (u_char *)from_domain, NULL);
+	if (st != DNS_NODATA)
+		return st == DNS_TEMPFAIL ? DMARC_DNS_ERROR_TMPERR :
+		    DMARC_PARSE_ERROR_BAD_VALUE;
+	memset(org, 0, sizeof(org));
+	if (opendmarc_get_tld((u_char *)from_domain, org, sizeof(org)) != 0 ||
+	    org[0] == '\0')
+		return DMARC_DNS_ERROR_NO_RECORD;
+	st = dmarc_fetch((const char *)org, record, sizeof(record));
+	if (st == DNS_OK)
+		return opendmarc_policy_store_dmarc(pctx, (u_char *)record,
+		    (u_char *)from_domain, org);
+	return st == DNS_NODATA ? DMARC_DNS_ERROR_NO_RECORD :
+	    st == DNS_TEMPFAIL ? DMARC_DNS_ERROR_TMPERR :
+	    DMARC_PARSE_ERROR_BAD_VALUE;
+}
+
+/* dmarc_evaluate - find the record and judge alignment */
 static void
 dmarc_evaluate(DMARC_POLICY_T *pctx, struct results_dmarc *dm)
 {
 	int st, dkim_align = 0, spf_align = 0;
 
-	st = opendmarc_policy_query_dmarc(pctx, (u_char *)dm->from_domain);
+	st = dmarc_discover(pctx, dm->from_domain);
 	switch (st) {
 	case DMARC_PARSE_OKAY:
 		break;

@@ -35,7 +35,18 @@ milter_tempfail(SMFICTX *ctx, const char *why)
 	return SMFIS_TEMPFAIL;
 }
 
-/* milter_negotiate - ask for header values with their leading space */
+/*
+ * Steps whose answer Postfix need not wait for (SMFIP_NR_*): none of these
+ * callbacks decides anything, so each saves a round trip per connection or
+ * per header field; a failure there is kept and answered at end of message.
+ * RCPT and DATA have no callback here: with NORCPT and NODATA Postfix does
+ * not send them at all.
+ */
+#define MILTER_NOREPLY	(SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_HDR | \
+			 SMFIP_NR_EOH | SMFIP_NR_BODY)
+#define MILTER_SKIP	(SMFIP_NORCPT | SMFIP_NODATA | SMFIP_NOUNKNOWN)
+
+/* milter_negotiate - the actions we need, and the protocol steps we skip */
 static sfsistat
 milter_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		 unsigned long f2, unsigned long f3, unsigned long *pf0,
@@ -44,10 +55,12 @@ milter_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	unsigned long want = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE;
 	struct session *s = milter_session(ctx);
 
+	(void)f2;
+	(void)f3;
 	if ((f0 & want) != want)
 		return SMFIS_REJECT;	/* libmilter: this MTA can't run us */
 	*pf0 = want;
-	*pf1 = f1 & (SMFIP_HDR_LEADSPC | SMFIP_NOUNKNOWN);
+	*pf1 = f1 & (SMFIP_HDR_LEADSPC | MILTER_SKIP | MILTER_NOREPLY);
 	*pf2 = 0;
 	*pf3 = 0;
 	if (s == NULL) {
@@ -55,7 +68,16 @@ milter_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		smfi_setpriv(ctx, s);
 	}
 	s->leadspc = (*pf1 & SMFIP_HDR_LEADSPC) != 0;
+	s->noreply = *pf1 & MILTER_NOREPLY;
 	return SMFIS_CONTINUE;
+}
+
+/* milter_next - go on: without an answer where the MTA agreed to none */
+static sfsistat
+milter_next(const struct session *s, unsigned long step)
+{
+	return s != NULL && (s->noreply & step) != 0 ? SMFIS_NOREPLY :
+	    SMFIS_CONTINUE;
 }
 
 /* milter_connect - new connection state */
@@ -69,7 +91,7 @@ milter_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 		smfi_setpriv(ctx, s);
 	}
 	session_connect(s, hostname, hostaddr);
-	return SMFIS_CONTINUE;
+	return milter_next(s, SMFIP_NR_CONN);
 }
 
 /* milter_helo - remember HELO/EHLO */
@@ -81,7 +103,7 @@ milter_helo(SMFICTX *ctx, char *helo)
 	if (s == NULL)
 		return milter_tempfail(ctx, "milter state lost");
 	session_set_helo(s, helo);
-	return SMFIS_CONTINUE;
+	return milter_next(s, SMFIP_NR_HELO);
 }
 
 /* milter_envfrom - a new message */
@@ -109,7 +131,7 @@ milter_header(SMFICTX *ctx, char *name, char *value)
 	if (s == NULL)
 		return milter_tempfail(ctx, "milter state lost");
 	session_msg_header(s, name, value);
-	return SMFIS_CONTINUE;
+	return milter_next(s, SMFIP_NR_HDR);
 }
 
 /* milter_eoh - end of headers */
@@ -121,7 +143,7 @@ milter_eoh(SMFICTX *ctx)
 	if (s == NULL)
 		return milter_tempfail(ctx, "milter state lost");
 	dkimv_eoh(s->msg.dkim);
-	return SMFIS_CONTINUE;
+	return milter_next(s, SMFIP_NR_EOH);
 }
 
 /* milter_body - a body chunk, for DKIM */
@@ -133,7 +155,7 @@ milter_body(SMFICTX *ctx, unsigned char *buf, size_t len)
 	if (s == NULL)
 		return milter_tempfail(ctx, "milter state lost");
 	dkimv_body(s->msg.dkim, buf, len);
-	return SMFIS_CONTINUE;
+	return milter_next(s, SMFIP_NR_BODY);
 }
 
 /* milter_headers_out - delete A-R fields claiming our id, add ours on top */

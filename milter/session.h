@@ -43,6 +43,7 @@ struct session {
 	char rdns[256];			/* Postfix's name for it, or "unknown" */
 	char *helo;
 	bool leadspc;			/* header values keep their leading space */
+	unsigned long noreply;		/* SMFIP_NR_* steps the MTA expects no answer to */
 	struct session_msg msg;
 };
 

@@ -5,7 +5,8 @@
 # pass, fail, missing; DMARC pass through SPF and through DKIM, fail under
 # p=reject (550 only with dmarc_reject), quarantine (held) and none, pct;
 # a forged A-R removed; several From addresses; huge headers; 8-bit junk;
-# a client that arrives through PROXY v2.
+# DMARC discovery: the organizational domain's record and its sp=, two
+# records at one name, a DNS failure; a client that arrives through PROXY v2.
 set -u
 . "$TMX_SRCDIR/test/stack/netns.sh"
 tmx_enter "$@"
@@ -20,7 +21,13 @@ tmx_need swaks postfix opendkim-genkey
 for a in 192.0.2.10 192.0.2.11; do
 	tmx_addr "$a"
 done
-mt_dns || exit 1
+mt_dns \
+	"ZONE orgp.co.uk" \
+	"TXT _dmarc.orgp.co.uk v=DMARC1; p=none; sp=reject" \
+	"TXT sub.orgp.co.uk v=spf1 ip4:192.0.2.10 -all" \
+	"TXT _dmarc.twice.example v=DMARC1; p=reject" \
+	"TXT _dmarc.twice.example v=DMARC1; p=none" \
+	"TXT twice.example v=spf1 ip4:192.0.2.10 -all" || exit 1
 mt_config "dmarc_reject = yes" "dmarc_quarantine = yes"
 "$TRUSTMX_MILTER" -n -c "$MT_CONF" >/dev/null || { echo "-n failed" >&2; exit 1; }
 mt_milter_start || exit 1
@@ -115,6 +122,21 @@ mt_send junk 192.0.2.10 a@pass.example "$(mt_msg junk "Jos\xe9 <a@pass.example>"
 mt_expect junk 'spf=pass' 'dmarc=pass'
 mt_send junk-from 192.0.2.11 a@fail.example "$(mt_msg junk-from "$(printf 'x@r\xe9ject.example')")"
 mt_expect junk-from 'dmarc=permerror \(domain is not a plain host name\)'
+
+# --- DMARC discovery (RFC 7489 6.6.3) ---
+# no record at sub.orgp.co.uk: orgp.co.uk's (co.uk is a public suffix),
+# and its sp= applies
+mt_send dmarc-org 192.0.2.10 a@sub.orgp.co.uk "$(mt_msg dmarc-org a@sub.orgp.co.uk)"
+mt_expect dmarc-org 'dmarc=pass \(sp=reject pct=100; aligned SPF\) header\.from=sub\.orgp\.co\.uk'
+mt_send dmarc-org-fail 192.0.2.11 a@sub.orgp.co.uk "$(mt_msg dmarc-org-fail a@sub.orgp.co.uk)"
+grep -q '550 5.7.1' "$MT_OUT" || tmx_fail "dmarc-org-fail: sp=reject did not refuse"
+# two DMARC records at one name: no policy at all
+mt_send dmarc-twice 192.0.2.11 a@twice.example "$(mt_msg dmarc-twice a@twice.example)"
+mt_expect dmarc-twice 'dmarc=none'
+# a DNS failure for the record: temperror, not the organizational domain's
+# (dns_tempfail = no: accepted, with the result saying so)
+mt_send dmarc-temp 192.0.2.10 a@pass.example "$(mt_msg dmarc-temp x@sub.broken.example)"
+mt_expect dmarc-temp 'dmarc=temperror \(DNS lookup failed\) header\.from=sub\.broken\.example'
 
 # --- PROXY v2: the milter judges the address in the header ---
 MT_SERVER=127.0.0.1:2527 mt_send proxy 127.0.0.1 a@pass.example \
