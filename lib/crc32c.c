@@ -3,6 +3,7 @@
  * value and final xor 0xFFFFFFFF, as in RFC 3720 and PROXY v2's CRC32C TLV).
  * The SSE4.2 crc32 instruction when the CPU has it, a byte table otherwise.
  */
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -111,11 +112,11 @@ tmx_crc32c_hw(uint32_t crc, const void *buf, size_t len)
 	const uint8_t *p = buf;
 	uint32_t reg = ~crc;
 
-	/* Bytes until p is 8-aligned, then whole words, then the tail. */
-	while (len > 0 && ((uintptr_t)p & 7) != 0) {
-		reg = _mm_crc32_u8(reg, *p++);
-		len--;
-	}
+	/*
+	 * Whole words, then the tail. No byte steps up to an aligned p
+	 * first: unaligned loads cost x86 next to nothing, and PROXY
+	 * headers are short, so those steps were most of the work.
+	 */
 #ifdef __x86_64__
 	while (len >= 8) {
 		uint64_t word;
@@ -164,11 +165,31 @@ tmx_crc32c_hw_available(void)
 }
 #endif
 
+typedef uint32_t crc32c_fn(uint32_t, const void *, size_t);
+
+static crc32c_fn crc32c_first;
+
+/*
+ * The version tmx_crc32c uses: asked for once, by the first call, since
+ * asking costs more than a short CRC. Racing first calls store the same.
+ */
+static _Atomic(crc32c_fn *) crc32c_impl = crc32c_first;
+
+/* crc32c_first - pick the version for every later call, then use it */
+static uint32_t
+crc32c_first(uint32_t crc, const void *buf, size_t len)
+{
+	crc32c_fn *fn = tmx_crc32c_hw_available() ? tmx_crc32c_hw :
+	    tmx_crc32c_sw;
+
+	atomic_store_explicit(&crc32c_impl, fn, memory_order_relaxed);
+	return fn(crc, buf, len);
+}
+
 /* tmx_crc32c - CRC32C of buf chained onto crc (0 to start) */
 TMX_EXPORT uint32_t
 tmx_crc32c(uint32_t crc, const void *buf, size_t len)
 {
-	if (tmx_crc32c_hw_available())
-		return tmx_crc32c_hw(crc, buf, len);
-	return tmx_crc32c_sw(crc, buf, len);
+	return atomic_load_explicit(&crc32c_impl, memory_order_relaxed)(crc,
+	    buf, len);
 }

@@ -14,55 +14,40 @@
 
 #define PROXY_V1_SIG		"PROXY"
 #define PROXY_V1_SIGLEN		5
+#define PROXY_V2_SIG0		0x0d	/* tmx_proxy_v2_sig[0], a CR */
 
-/* tmx_proxy_parse - parse one v1 or v2 header at the start of buf */
+/*
+ * tmx_proxy_parse - parse one v1 or v2 header at the start of buf. The
+ * version parsers write *hdr_r themselves, only on OK, and one of *n_r (OK,
+ * INCOMPLETE) or *error_r (INVALID): the other keeps what is set here.
+ */
 TMX_EXPORT enum tmx_proxy_status
 tmx_proxy_parse(const uint8_t *buf, size_t len, unsigned flags,
 		struct tmx_proxy_hdr *hdr_r, size_t *n_r, const char **error_r)
 {
-	struct tmx_proxy_hdr parsed, *hdr = &parsed;
-	enum tmx_proxy_status status;
-	const char *error = NULL;
-	size_t n = 0;
 	bool v1 = !(flags & TMX_PROXY_F_NO_V1);
 	bool v2 = !(flags & TMX_PROXY_F_NO_V2);
 
-	memset(hdr, 0, sizeof(*hdr));
-	if (!v1 && !v2) {
-		status = TMX_PROXY_INVALID;
-		error = "both PROXY versions refused by flags";
-	} else if (len == 0) {
-		/* The shortest header either allowed version could send. */
-		status = TMX_PROXY_INCOMPLETE;
-		n = v1 ? TMX_PROXY_V1_MIN : TMX_PROXY_V2_HDRLEN;
-	} else if (buf[0] == (uint8_t)PROXY_V1_SIG[0]) {
-		if (v1)
-			status = tmx_proxy_parse_v1(buf, len, flags, hdr,
-			    &n, &error);
-		else {
-			status = TMX_PROXY_INVALID;
-			error = "PROXY v1 header refused";
-		}
-	} else if (buf[0] == tmx_proxy_v2_sig[0]) {
-		if (v2)
-			status = tmx_proxy_parse_v2(buf, len, flags, hdr,
-			    &n, &error);
-		else {
-			status = TMX_PROXY_INVALID;
-			error = "PROXY v2 header refused";
-		}
-	} else {
-		status = TMX_PROXY_INVALID;
-		error = "not a PROXY protocol header";
-	}
-
-	if (status == TMX_PROXY_OK && hdr_r != NULL)
-		*hdr_r = parsed;
 	if (n_r != NULL)
-		*n_r = status == TMX_PROXY_INVALID ? 0 : n;
+		*n_r = 0;
 	if (error_r != NULL)
-		*error_r = status == TMX_PROXY_INVALID ? error : NULL;
-	return status;
+		*error_r = NULL;
+	if (!v1 && !v2)
+		return tmx_proxy_invalid(error_r,
+		    "both PROXY versions refused by flags");
+	/* The shortest header either allowed version could send. */
+	if (len == 0)
+		return tmx_proxy_need(n_r, v1 ? TMX_PROXY_V1_MIN :
+		    TMX_PROXY_V2_HDRLEN);
+	if (buf[0] == (uint8_t)PROXY_V1_SIG[0])
+		return v1 ? tmx_proxy_parse_v1(buf, len, flags, hdr_r, n_r,
+		    error_r) : tmx_proxy_invalid(error_r,
+		    "PROXY v1 header refused");
+	if (buf[0] == PROXY_V2_SIG0)
+		return v2 ? tmx_proxy_parse_v2(buf, len, flags, hdr_r, n_r,
+		    error_r) : tmx_proxy_invalid(error_r,
+		    "PROXY v2 header refused");
+	return tmx_proxy_invalid(error_r, "not a PROXY protocol header");
 }
 
 /* tmx_proxy_sniff - which header the bytes so far could start */
@@ -73,7 +58,7 @@ tmx_proxy_sniff(const uint8_t *buf, size_t len)
 
 	if (len == 0)
 		return TMX_PROXY_SNIFF_MORE;
-	if (buf[0] == tmx_proxy_v2_sig[0]) {
+	if (buf[0] == PROXY_V2_SIG0) {
 		n = len < TMX_PROXY_V2_SIGLEN ? len : TMX_PROXY_V2_SIGLEN;
 		if (memcmp(buf, tmx_proxy_v2_sig, n) != 0)
 			return TMX_PROXY_SNIFF_NONE;
@@ -140,37 +125,4 @@ tmx_proxy_family_name(enum tmx_proxy_family family)
 		return "UNKNOWN";
 	}
 	return "INVALID";
-}
-
-/* tmx_proxy_set_inet - an AF_INET sockaddr from 4 address bytes and a port */
-void
-tmx_proxy_set_inet(struct sockaddr_storage *ss, const uint8_t addr[4],
-		   uint16_t port)
-{
-	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	sin->sin_family = AF_INET;
-	memcpy(&sin->sin_addr, addr, 4);
-	sin->sin_port = htons(port);
-}
-
-/* tmx_proxy_set_inet6 - an AF_INET6 sockaddr, unmapped when asked */
-void
-tmx_proxy_set_inet6(struct sockaddr_storage *ss, const uint8_t addr[16],
-		    uint16_t port, unsigned flags)
-{
-	static const uint8_t mapped[12] = {
-		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
-	};
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-	if ((flags & TMX_PROXY_F_UNMAP) && memcmp(addr, mapped, 12) == 0) {
-		tmx_proxy_set_inet(ss, addr + 12, port);
-		return;
-	}
-	memset(ss, 0, sizeof(*ss));
-	sin6->sin6_family = AF_INET6;
-	memcpy(&sin6->sin6_addr, addr, 16);
-	sin6->sin6_port = htons(port);
 }

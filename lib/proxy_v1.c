@@ -2,6 +2,9 @@
  * proxy_v1.c - the human-readable PROXY v1 line ("PROXY TCP4 a b p q\r\n").
  * Strict: single spaces, canonical IPv4 and ports, CRLF within 107 bytes.
  * Every prefix is checked as it arrives, so garbage is refused at once.
+ * A whole TCP4 line, the usual case, is read in one pass by a quick path;
+ * anything else, every refusal included, goes to the general checker, so
+ * the reasons and needs are its own.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -13,6 +16,9 @@
 
 #define V1_PREFIX	"PROXY "
 #define V1_PREFIXLEN	6
+#define V1_TCP4		"PROXY TCP4 "
+#define V1_TCP4LEN	11
+#define V1_TCP4_MIN	(V1_TCP4LEN + 16)	/* "0.0.0.0 0.0.0.0 0 0\r\n" */
 #define V1_IPV6_MAX	45	/* INET6_ADDRSTRLEN - 1 (an IPv4 tail) */
 
 /* The fields after "PROXY ", in order. */
@@ -189,21 +195,24 @@ proxy_v1_eol(const uint8_t *buf, size_t len, size_t *eol_r)
 	return NULL;
 }
 
-/* proxy_v1_fill - the parsed line as a header */
-static void
+/*
+ * proxy_v1_fill - the parsed line as a header, every byte of it. Always
+ * inline: a call would cost the quick path more than the copy saves.
+ */
+__attribute__((always_inline)) static inline void
 proxy_v1_fill(const struct v1_line *line, unsigned flags,
 	      struct tmx_proxy_hdr *hdr)
 {
-	memset(hdr, 0, sizeof(*hdr));
+	tmx_proxy_hdr_clear(hdr);
 	hdr->version = 1;
 	hdr->command = TMX_PROXY_CMD_PROXY;
 	hdr->family = line->family;
 	if (line->family == TMX_PROXY_FAM_TCP4) {
-		tmx_proxy_set_inet(&hdr->src, line->src, line->sport);
-		tmx_proxy_set_inet(&hdr->dst, line->dst, line->dport);
+		tmx_proxy_put_inet(&hdr->src, line->src, line->sport);
+		tmx_proxy_put_inet(&hdr->dst, line->dst, line->dport);
 	} else if (line->family == TMX_PROXY_FAM_TCP6) {
-		tmx_proxy_set_inet6(&hdr->src, line->src, line->sport, flags);
-		tmx_proxy_set_inet6(&hdr->dst, line->dst, line->dport, flags);
+		tmx_proxy_put_inet6(&hdr->src, line->src, line->sport, flags);
+		tmx_proxy_put_inet6(&hdr->dst, line->dst, line->dport, flags);
 	}
 	/* UNKNOWN: src and dst stay AF_UNSPEC (0) */
 }
@@ -246,11 +255,14 @@ proxy_v1_fields(const uint8_t *buf, size_t eol, bool ended,
 	return NULL;
 }
 
-/* tmx_proxy_parse_v1 - parse a v1 line, refusing bad prefixes at once */
+/*
+ * tmx_proxy_parse_v1_general - parse a v1 line, refusing bad prefixes at
+ * once: every answer but the quick path's
+ */
 enum tmx_proxy_status
-tmx_proxy_parse_v1(const uint8_t *buf, size_t len, unsigned flags,
-		   struct tmx_proxy_hdr *hdr_r, size_t *n_r,
-		   const char **error_r)
+tmx_proxy_parse_v1_general(const uint8_t *buf, size_t len, unsigned flags,
+			   struct tmx_proxy_hdr *hdr_r, size_t *n_r,
+			   const char **error_r)
 {
 	struct v1_line line = { .family = TMX_PROXY_FAM_UNSPEC };
 	const char *error;
@@ -258,29 +270,150 @@ tmx_proxy_parse_v1(const uint8_t *buf, size_t len, unsigned flags,
 	bool ended;
 
 	n = len < V1_PREFIXLEN ? len : V1_PREFIXLEN;
-	if (memcmp(buf, V1_PREFIX, n) != 0) {
-		*error_r = "bad PROXY v1 signature";
-		return TMX_PROXY_INVALID;
-	}
-	if (len < V1_PREFIXLEN) {
-		*n_r = TMX_PROXY_V1_MIN - len;
-		return TMX_PROXY_INCOMPLETE;
-	}
-	if ((error = proxy_v1_eol(buf, len, &eol)) != NULL) {
-		*error_r = error;
-		return TMX_PROXY_INVALID;
-	}
+	if (memcmp(buf, V1_PREFIX, n) != 0)
+		return tmx_proxy_invalid(error_r, "bad PROXY v1 signature");
+	if (len < V1_PREFIXLEN)
+		return tmx_proxy_need(n_r, TMX_PROXY_V1_MIN - len);
+	if ((error = proxy_v1_eol(buf, len, &eol)) != NULL)
+		return tmx_proxy_invalid(error_r, error);
 	/* With a CR in, nothing can join the fields: check them as final. */
 	ended = eol < len;
-	if ((error = proxy_v1_fields(buf, eol, ended, &line)) != NULL) {
-		*error_r = error;
-		return TMX_PROXY_INVALID;
+	if ((error = proxy_v1_fields(buf, eol, ended, &line)) != NULL)
+		return tmx_proxy_invalid(error_r, error);
+	if (!ended || eol + 1 == len)
+		return tmx_proxy_need(n_r, len < TMX_PROXY_V1_MIN ?
+		    TMX_PROXY_V1_MIN - len : 1);
+	if (hdr_r != NULL)
+		proxy_v1_fill(&line, flags, hdr_r);
+	return tmx_proxy_done(n_r, eol + 2);
+}
+
+/*
+ * The quick path's readers. Each takes one field at p and the byte that
+ * must follow it, and returns the byte after that, or NULL for anything
+ * unexpected. They need no length checks: proxy_v1_tcp4 makes sure that
+ * a byte which no field may hold ends the input, so every run of field
+ * bytes stops inside it.
+ */
+
+/* proxy_v1_field_byte - c may be in a TCP4 line's fields: digit, dot, space */
+static inline bool
+proxy_v1_field_byte(uint8_t c)
+{
+	return (unsigned)c - '0' <= 9 || c == '.' || c == ' ';
+}
+
+/* proxy_v1_octet - 0..255 without a leading zero, then sep */
+static inline const uint8_t *
+proxy_v1_octet(const uint8_t *p, uint8_t sep, uint8_t *octet_r)
+{
+	unsigned d0 = (unsigned)p[0] - '0', d1, d2, octet;
+
+	if (d0 > 9)
+		return NULL;
+	d1 = (unsigned)p[1] - '0';
+	if (d1 > 9) {
+		octet = d0;
+		p += 1;
+	} else if (d0 == 0)
+		return NULL;
+	else if ((d2 = (unsigned)p[2] - '0') > 9) {
+		octet = d0 * 10 + d1;
+		p += 2;
+	} else {
+		octet = d0 * 100 + d1 * 10 + d2;
+		if (octet > 255)
+			return NULL;
+		p += 3;
 	}
-	if (!ended || eol + 1 == len) {
-		*n_r = len < TMX_PROXY_V1_MIN ? TMX_PROXY_V1_MIN - len : 1;
-		return TMX_PROXY_INCOMPLETE;
+	/* a fourth digit is not sep either */
+	if (*p != sep)
+		return NULL;
+	*octet_r = (uint8_t)octet;
+	return p + 1;
+}
+
+/* proxy_v1_quad - a dotted quad, then sep */
+__attribute__((always_inline)) static inline const uint8_t *
+proxy_v1_quad(const uint8_t *p, uint8_t sep, uint8_t addr[4])
+{
+	if ((p = proxy_v1_octet(p, '.', &addr[0])) == NULL ||
+	    (p = proxy_v1_octet(p, '.', &addr[1])) == NULL ||
+	    (p = proxy_v1_octet(p, '.', &addr[2])) == NULL)
+		return NULL;
+	return proxy_v1_octet(p, sep, &addr[3]);
+}
+
+/* proxy_v1_port16 - 0..65535 without a leading zero, then sep */
+static inline const uint8_t *
+proxy_v1_port16(const uint8_t *p, uint8_t sep, uint16_t *port_r)
+{
+	unsigned port = (unsigned)p[0] - '0', digit;
+
+	if (port > 9)
+		return NULL;
+	p++;
+	/* After a 0 no digit may follow, nor a sixth after five. */
+	if (port != 0) {
+#pragma GCC unroll 4
+		for (int i = 1; i < 5; i++) {
+			if ((digit = (unsigned)p[0] - '0') > 9)
+				break;
+			port = port * 10 + digit;
+			p++;
+		}
 	}
-	proxy_v1_fill(&line, flags, hdr_r);
-	*n_r = eol + 2;
-	return TMX_PROXY_OK;
+	if (port > 65535 || *p != sep)
+		return NULL;
+	*port_r = (uint16_t)port;
+	return p + 1;
+}
+
+/*
+ * proxy_v1_tcp4 - a whole, valid TCP4 line in one pass: true with *line
+ * and *n_r (the bytes up to the LF); false for anything else, even when
+ * valid (a prefix, TCP6, UNKNOWN), which the general checker then judges.
+ * It accepts only what the general checker accepts, and reads it the same:
+ * its CR is the first CR or LF of the input, at most at offset 54.
+ */
+static bool
+proxy_v1_tcp4(const uint8_t *buf, size_t len, struct v1_line *line,
+	      size_t *n_r)
+{
+	const uint8_t *p = buf + V1_TCP4LEN;
+
+	/*
+	 * The sentinel for the readers: input ending in a field byte is
+	 * either a line still arriving or a line with data after it that
+	 * happens to end so, both for the checker.
+	 */
+	if (len < V1_TCP4_MIN || memcmp(buf, V1_TCP4, V1_TCP4LEN) != 0 ||
+	    proxy_v1_field_byte(buf[len - 1]))
+		return false;
+	if ((p = proxy_v1_quad(p, ' ', line->src)) == NULL ||
+	    (p = proxy_v1_quad(p, ' ', line->dst)) == NULL ||
+	    (p = proxy_v1_port16(p, ' ', &line->sport)) == NULL ||
+	    (p = proxy_v1_port16(p, '\r', &line->dport)) == NULL ||
+	    p == buf + len || *p != '\n')
+		return false;
+	line->family = TMX_PROXY_FAM_TCP4;
+	*n_r = (size_t)(p - buf) + 1;
+	return true;
+}
+
+/* tmx_proxy_parse_v1 - parse a v1 line: the quick path, else the checker */
+enum tmx_proxy_status
+tmx_proxy_parse_v1(const uint8_t *buf, size_t len, unsigned flags,
+		   struct tmx_proxy_hdr *hdr_r, size_t *n_r,
+		   const char **error_r)
+{
+	struct v1_line line;
+	size_t n;
+
+	if (!proxy_v1_tcp4(buf, len, &line, &n))
+		return tmx_proxy_parse_v1_general(buf, len, flags, hdr_r,
+		    n_r, error_r);
+	if (hdr_r != NULL)
+		proxy_v1_fill(&line, flags, hdr_r);
+	return tmx_proxy_done(n_r, n);
 }

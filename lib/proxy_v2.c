@@ -24,41 +24,47 @@ const uint8_t tmx_proxy_v2_sig[TMX_PROXY_V2_SIGLEN] = {
 	0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a
 };
 
-/* The family byte values v2 allows, and their address block sizes. */
-static const struct {
-	uint8_t byte;
-	enum tmx_proxy_family family;
+/*
+ * What each family byte means: allowed or not, the family (an enum
+ * tmx_proxy_family), the address block size. Indexed by the byte itself.
+ */
+static const struct v2_family {
+	bool allowed;
+	uint8_t family;
 	uint16_t addrlen;
-} v2_families[] = {
-	{ 0x00, TMX_PROXY_FAM_UNSPEC, 0 },
-	{ 0x11, TMX_PROXY_FAM_TCP4, 12 },
-	{ 0x12, TMX_PROXY_FAM_UDP4, 12 },
-	{ 0x21, TMX_PROXY_FAM_TCP6, 36 },
-	{ 0x22, TMX_PROXY_FAM_UDP6, 36 },
-	{ 0x31, TMX_PROXY_FAM_UNIX, 216 },
-	{ 0x32, TMX_PROXY_FAM_UNIX_DGRAM, 216 },
+} v2_families[256] = {
+	[0x00] = { true, TMX_PROXY_FAM_UNSPEC, 0 },
+	[0x11] = { true, TMX_PROXY_FAM_TCP4, 12 },
+	[0x12] = { true, TMX_PROXY_FAM_UDP4, 12 },
+	[0x21] = { true, TMX_PROXY_FAM_TCP6, 36 },
+	[0x22] = { true, TMX_PROXY_FAM_UDP6, 36 },
+	[0x31] = { true, TMX_PROXY_FAM_UNIX, 216 },
+	[0x32] = { true, TMX_PROXY_FAM_UNIX_DGRAM, 216 },
 };
 
-/* Where the TLV walk is: the header, how much of it arrived, what it saw. */
+/* The singleton TLVs, one bit each in v2_walk.seen. */
+#define V2_SEEN_ALPN		(1u << 0)
+#define V2_SEEN_AUTHORITY	(1u << 1)
+#define V2_SEEN_CRC32C		(1u << 2)
+#define V2_SEEN_UNIQUE_ID	(1u << 3)
+#define V2_SEEN_SSL		(1u << 4)
+#define V2_SEEN_NETNS		(1u << 5)
+
+/*
+ * Where the TLV walk is: the header, how much of it arrived, what it saw.
+ * What it saw is kept here, not in the caller's header, which is written
+ * only once the whole header is known to be good. Each value is valid
+ * only when its bit is in seen; ssl is zeroed when the SSL TLV starts.
+ */
 struct v2_walk {
 	const uint8_t *buf;
 	size_t end;		/* 16 + the length field */
 	size_t avail;		/* bytes of it present: <= end */
-	unsigned seen;		/* singleton TLVs met, one bit each */
+	unsigned seen;		/* V2_SEEN_* */
 	size_t crc_at;		/* CRC32C value offset; 0: none */
-	struct tmx_proxy_hdr *hdr;
+	struct tmx_proxy_bytes alpn, authority, unique_id, netns;
+	struct tmx_proxy_ssl ssl;
 };
-
-/* proxy_v2_family - look up the family byte; -1 when v2 does not allow it */
-static int
-proxy_v2_family(uint8_t byte)
-{
-	for (size_t i = 0; i < sizeof(v2_families) / sizeof(v2_families[0]);
-	    i++)
-		if (v2_families[i].byte == byte)
-			return (int)i;
-	return -1;
-}
 
 /*
  * proxy_v2_tlv_at - the TLV starting at pos of an area ending at end.
@@ -118,13 +124,14 @@ proxy_v2_ssl_slot(struct tmx_proxy_ssl *ssl, uint8_t type)
 static const char *
 proxy_v2_ssl(struct v2_walk *w, size_t start, size_t end)
 {
-	struct tmx_proxy_ssl *ssl = &w->hdr->ssl;
+	struct tmx_proxy_ssl *ssl = &w->ssl;
 	struct tmx_proxy_tlv sub;
 	const char *error = NULL;
 	size_t pos;
 
 	if (end - start < V2_SSL_FIXED)
 		return "SSL TLV shorter than 5 bytes in v2 header";
+	memset(ssl, 0, sizeof(*ssl));
 	ssl->present = true;
 	if (w->avail < start + V2_SSL_FIXED)
 		return NULL;
@@ -153,17 +160,17 @@ proxy_v2_singleton(uint8_t type)
 {
 	switch (type) {
 	case TMX_PP2_TYPE_ALPN:
-		return 1u << 0;
+		return V2_SEEN_ALPN;
 	case TMX_PP2_TYPE_AUTHORITY:
-		return 1u << 1;
+		return V2_SEEN_AUTHORITY;
 	case TMX_PP2_TYPE_CRC32C:
-		return 1u << 2;
+		return V2_SEEN_CRC32C;
 	case TMX_PP2_TYPE_UNIQUE_ID:
-		return 1u << 3;
+		return V2_SEEN_UNIQUE_ID;
 	case TMX_PP2_TYPE_SSL:
-		return 1u << 4;
+		return V2_SEEN_SSL;
 	case TMX_PP2_TYPE_NETNS:
-		return 1u << 5;
+		return V2_SEEN_NETNS;
 	default:
 		return 0;
 	}
@@ -173,7 +180,6 @@ proxy_v2_singleton(uint8_t type)
 static const char *
 proxy_v2_tlv(struct v2_walk *w, size_t pos, const struct tmx_proxy_tlv *tlv)
 {
-	struct tmx_proxy_hdr *hdr = w->hdr;
 	struct tmx_proxy_bytes value = { tlv->value, tlv->len };
 	unsigned bit = proxy_v2_singleton(tlv->type);
 
@@ -182,12 +188,12 @@ proxy_v2_tlv(struct v2_walk *w, size_t pos, const struct tmx_proxy_tlv *tlv)
 	w->seen |= bit;
 	switch (tlv->type) {
 	case TMX_PP2_TYPE_ALPN:
-		hdr->alpn = value;
+		w->alpn = value;
 		break;
 	case TMX_PP2_TYPE_AUTHORITY:
 		if (tlv->len > TMX_PP2_AUTHORITY_MAX)
 			return "AUTHORITY TLV longer than 255 bytes";
-		hdr->authority = value;
+		w->authority = value;
 		break;
 	case TMX_PP2_TYPE_CRC32C:
 		if (tlv->len != 4)
@@ -197,13 +203,13 @@ proxy_v2_tlv(struct v2_walk *w, size_t pos, const struct tmx_proxy_tlv *tlv)
 	case TMX_PP2_TYPE_UNIQUE_ID:
 		if (tlv->len > TMX_PP2_UNIQUE_ID_MAX)
 			return "UNIQUE_ID TLV longer than 128 bytes";
-		hdr->unique_id = value;
+		w->unique_id = value;
 		break;
 	case TMX_PP2_TYPE_SSL:
 		return proxy_v2_ssl(w, pos + V2_TLV_HDRLEN,
 		    pos + V2_TLV_HDRLEN + tlv->len);
 	case TMX_PP2_TYPE_NETNS:
-		hdr->netns = value;
+		w->netns = value;
 		break;
 	default:
 		/* NOOP, custom, experimental, future: raw in hdr->tlvs */
@@ -243,38 +249,42 @@ proxy_v2_crc_ok(const uint8_t *buf, size_t end, size_t at)
 	return crc == tmx_get_be32(buf + at);
 }
 
-/* proxy_v2_unix - a 108-byte v2 UNIX address as a sockaddr_un */
+/* proxy_v2_unix - a 108-byte v2 UNIX address into zeroed storage */
 static void
 proxy_v2_unix(struct sockaddr_storage *ss, const uint8_t *path)
 {
 	struct sockaddr_un *sun = (struct sockaddr_un *)ss;
 
-	memset(ss, 0, sizeof(*ss));
 	sun->sun_family = AF_UNIX;
 	memcpy(sun->sun_path, path, V2_UNIX_PATHLEN);
 }
 
-/* proxy_v2_addresses - fill src and dst from the address block at 16 */
-static void
-proxy_v2_addresses(const uint8_t *buf, enum tmx_proxy_family family,
-		   unsigned flags, struct tmx_proxy_hdr *hdr)
+/*
+ * proxy_v2_fill - the accepted header's fixed part and the addresses of
+ * the block at 16 into *hdr. Always inline: a call would cost the header
+ * without TLVs more than this whole function saves by existing once.
+ */
+__attribute__((always_inline)) static inline void
+proxy_v2_fill(struct tmx_proxy_hdr *hdr, const uint8_t *buf, unsigned flags)
 {
 	const uint8_t *a = buf + TMX_PROXY_V2_HDRLEN;
 
-	switch (family) {
-	case TMX_PROXY_FAM_TCP4:
-	case TMX_PROXY_FAM_UDP4:
-		tmx_proxy_set_inet(&hdr->src, a, tmx_get_be16(a + 8));
-		tmx_proxy_set_inet(&hdr->dst, a + 4, tmx_get_be16(a + 10));
+	tmx_proxy_hdr_clear(hdr);
+	hdr->version = 2;
+	hdr->command = (enum tmx_proxy_command)(buf[12] & 0x0f);
+	hdr->family = (enum tmx_proxy_family)v2_families[buf[13]].family;
+	/* the address family is the high nibble, the transport the low */
+	switch (buf[13] >> 4) {
+	case 1:
+		tmx_proxy_put_inet(&hdr->src, a, tmx_get_be16(a + 8));
+		tmx_proxy_put_inet(&hdr->dst, a + 4, tmx_get_be16(a + 10));
 		break;
-	case TMX_PROXY_FAM_TCP6:
-	case TMX_PROXY_FAM_UDP6:
-		tmx_proxy_set_inet6(&hdr->src, a, tmx_get_be16(a + 32), flags);
-		tmx_proxy_set_inet6(&hdr->dst, a + 16, tmx_get_be16(a + 34),
+	case 2:
+		tmx_proxy_put_inet6(&hdr->src, a, tmx_get_be16(a + 32), flags);
+		tmx_proxy_put_inet6(&hdr->dst, a + 16, tmx_get_be16(a + 34),
 		    flags);
 		break;
-	case TMX_PROXY_FAM_UNIX:
-	case TMX_PROXY_FAM_UNIX_DGRAM:
+	case 3:
 		proxy_v2_unix(&hdr->src, a);
 		proxy_v2_unix(&hdr->dst, a + V2_UNIX_PATHLEN);
 		break;
@@ -284,18 +294,80 @@ proxy_v2_addresses(const uint8_t *buf, enum tmx_proxy_family family,
 	}
 }
 
-/*
- * proxy_v2_fixed - check the fixed 16 bytes as far as they arrived; the
- * family's index in v2_families once byte 14 is there, else -1.
- */
-static const char *
-proxy_v2_fixed(const uint8_t *buf, size_t len, int *fam_r)
+/* proxy_v2_fill_tlvs - what the walk of the TLV area at start saw */
+static void
+proxy_v2_fill_tlvs(struct tmx_proxy_hdr *hdr, size_t start,
+		   const struct v2_walk *w)
 {
-	size_t n = len < TMX_PROXY_V2_SIGLEN ? len : TMX_PROXY_V2_SIGLEN;
+	hdr->tlvs.ptr = w->buf + start;
+	hdr->tlvs.len = w->end - start;
+	hdr->crc32c = w->crc_at != 0;
+	if (w->seen & V2_SEEN_ALPN)
+		hdr->alpn = w->alpn;
+	if (w->seen & V2_SEEN_AUTHORITY)
+		hdr->authority = w->authority;
+	if (w->seen & V2_SEEN_UNIQUE_ID)
+		hdr->unique_id = w->unique_id;
+	if (w->seen & V2_SEEN_NETNS)
+		hdr->netns = w->netns;
+	if (w->seen & V2_SEEN_SSL)
+		hdr->ssl = w->ssl;
+}
 
-	*fam_r = -1;
-	if (memcmp(buf, tmx_proxy_v2_sig, n) != 0)
-		return "bad PROXY v2 signature";
+/*
+ * proxy_v2_with_tlvs - the rest of tmx_proxy_parse_v2 for a header whose
+ * fixed part is good and whose length leaves room for TLVs after the
+ * address block. Not inlined: the walk's state would otherwise weigh on
+ * every header, and most carry no TLVs.
+ */
+__attribute__((noinline)) static enum tmx_proxy_status
+proxy_v2_with_tlvs(const uint8_t *buf, size_t len, unsigned flags,
+		   struct tmx_proxy_hdr *hdr_r, size_t *n_r,
+		   const char **error_r)
+{
+	size_t end = TMX_PROXY_V2_HDRLEN + (size_t)tmx_get_be16(buf + 14);
+	size_t start = TMX_PROXY_V2_HDRLEN + v2_families[buf[13]].addrlen;
+	struct v2_walk w;
+	const char *error;
+
+	w.buf = buf;
+	w.end = end;
+	w.avail = len < end ? len : end;
+	w.seen = 0;
+	w.crc_at = 0;
+	if ((error = proxy_v2_tlvs(&w, start)) != NULL)
+		return tmx_proxy_invalid(error_r, error);
+	if (len < end)
+		return tmx_proxy_need(n_r, end - len);
+	if (w.crc_at != 0 && !proxy_v2_crc_ok(buf, end, w.crc_at))
+		return tmx_proxy_invalid(error_r,
+		    "CRC32C mismatch in v2 header");
+	if (hdr_r != NULL) {
+		proxy_v2_fill(hdr_r, buf, flags);
+		proxy_v2_fill_tlvs(hdr_r, start, &w);
+	}
+	return tmx_proxy_done(n_r, end);
+}
+
+/*
+ * proxy_v2_fixed - check the fixed 16 bytes as far as they arrived. Inline:
+ * called with all 16 in, its length tests fold away.
+ */
+static inline const char *
+proxy_v2_fixed(const uint8_t *buf, size_t len)
+{
+	const struct v2_family *fam;
+
+	if (len >= TMX_PROXY_V2_SIGLEN) {
+		/* a constant length: two compares, no call */
+		if (memcmp(buf, tmx_proxy_v2_sig, TMX_PROXY_V2_SIGLEN) != 0)
+			return "bad PROXY v2 signature";
+	} else {
+		/* no memcmp call either: it would cost every header a frame */
+		for (size_t i = 0; i < len; i++)
+			if (buf[i] != tmx_proxy_v2_sig[i])
+				return "bad PROXY v2 signature";
+	}
 	if (len <= 12)
 		return NULL;
 	if ((buf[12] >> 4) != 2)
@@ -304,10 +376,11 @@ proxy_v2_fixed(const uint8_t *buf, size_t len, int *fam_r)
 		return "PROXY v2 command is neither LOCAL nor PROXY";
 	if (len <= 13)
 		return NULL;
-	if ((*fam_r = proxy_v2_family(buf[13])) < 0)
+	fam = &v2_families[buf[13]];
+	if (!fam->allowed)
 		return "PROXY v2 address family or protocol unknown";
 	if (len >= TMX_PROXY_V2_HDRLEN &&
-	    tmx_get_be16(buf + 14) < v2_families[*fam_r].addrlen)
+	    tmx_get_be16(buf + 14) < fam->addrlen)
 		return "PROXY v2 length shorter than its address block";
 	return NULL;
 }
@@ -318,51 +391,24 @@ tmx_proxy_parse_v2(const uint8_t *buf, size_t len, unsigned flags,
 		   struct tmx_proxy_hdr *hdr_r, size_t *n_r,
 		   const char **error_r)
 {
-	struct v2_walk w;
 	const char *error;
-	size_t start;
-	int fam;
+	size_t start, end;
 
-	if ((error = proxy_v2_fixed(buf, len, &fam)) != NULL) {
-		*error_r = error;
-		return TMX_PROXY_INVALID;
-	}
 	if (len < TMX_PROXY_V2_HDRLEN) {
-		*n_r = TMX_PROXY_V2_HDRLEN - len;
-		return TMX_PROXY_INCOMPLETE;
+		if ((error = proxy_v2_fixed(buf, len)) != NULL)
+			return tmx_proxy_invalid(error_r, error);
+		return tmx_proxy_need(n_r, TMX_PROXY_V2_HDRLEN - len);
 	}
-
-	/* tmx_proxy_parse zeroed *hdr_r */
-	memset(&w, 0, sizeof(w));
-	w.buf = buf;
-	w.end = TMX_PROXY_V2_HDRLEN + (size_t)tmx_get_be16(buf + 14);
-	w.avail = len < w.end ? len : w.end;
-	w.hdr = hdr_r;
-	start = TMX_PROXY_V2_HDRLEN + v2_families[fam].addrlen;
-	if ((error = proxy_v2_tlvs(&w, start)) != NULL) {
-		*error_r = error;
-		return TMX_PROXY_INVALID;
-	}
-	if (len < w.end) {
-		*n_r = w.end - len;
-		return TMX_PROXY_INCOMPLETE;
-	}
-	if (w.crc_at != 0) {
-		if (!proxy_v2_crc_ok(buf, w.end, w.crc_at)) {
-			*error_r = "CRC32C mismatch in v2 header";
-			return TMX_PROXY_INVALID;
-		}
-		hdr_r->crc32c = true;
-	}
-
-	hdr_r->version = 2;
-	hdr_r->command = (enum tmx_proxy_command)(buf[12] & 0x0f);
-	hdr_r->family = v2_families[fam].family;
-	proxy_v2_addresses(buf, hdr_r->family, flags, hdr_r);
-	if (w.end > start) {
-		hdr_r->tlvs.ptr = buf + start;
-		hdr_r->tlvs.len = w.end - start;
-	}
-	*n_r = w.end;
-	return TMX_PROXY_OK;
+	if ((error = proxy_v2_fixed(buf, TMX_PROXY_V2_HDRLEN)) != NULL)
+		return tmx_proxy_invalid(error_r, error);
+	end = TMX_PROXY_V2_HDRLEN + (size_t)tmx_get_be16(buf + 14);
+	start = TMX_PROXY_V2_HDRLEN + v2_families[buf[13]].addrlen;
+	if (start < end)
+		return proxy_v2_with_tlvs(buf, len, flags, hdr_r, n_r,
+		    error_r);
+	if (len < end)
+		return tmx_proxy_need(n_r, end - len);
+	if (hdr_r != NULL)
+		proxy_v2_fill(hdr_r, buf, flags);
+	return tmx_proxy_done(n_r, end);
 }

@@ -5,10 +5,12 @@
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "trustmx/proxy.h"
+#include "proxy-private.h"
 #include "tmx-private.h"
 #include "tmx-test.h"
 #include "tmx-test-sock.h"
@@ -228,6 +230,309 @@ static const struct v1_row {
 	{ "prefix unknown junk", "PROXY UNKNOWN 01 junk", 0, MORE },
 	{ "prefix PROXY", "PROXY", 0, MORE },
 };
+
+/* The reasons, word for word: a rewrite must keep every one of them. */
+#define R_SIG	"bad PROXY v1 signature"
+#define R_KW	"v1 protocol is not TCP4, TCP6 or UNKNOWN"
+#define R_V4	"bad IPv4 address in v1 header"
+#define R_V4Z	"leading zero in v1 IPv4 address"
+#define R_V4B	"IPv4 octet above 255 in v1 header"
+#define R_V6	"bad IPv6 address in v1 header"
+#define R_PORT	"bad port in v1 header"
+#define R_PZ	"leading zero in v1 port"
+#define R_PB	"port above 65535 in v1 header"
+#define R_EMPTY	"empty field or extra space in v1 header"
+#define R_EXTRA	"extra field in v1 header"
+#define R_EOL	"v1 header without CRLF within 107 bytes"
+#define R_LF	"v1 header line ends in LF without CR"
+#define R_CR	"v1 header line has CR without LF"
+#define R_FEW	"v1 header has too few fields"
+
+/* L - a string literal as bytes and length (embedded NULs allowed) */
+#define L(s)	(s), sizeof(s) - 1
+
+#define T4	"PROXY TCP4 "
+#define LINE	T4 "1.2.3.4 5.6.7.8 9 10"
+
+/*
+ * Hostile TCP4 lines around what a quick TCP4 reader could get wrong:
+ * digit runs, leading zeros, maxima plus one, separators, line ends, and
+ * need-more against invalid. The status, the exact reason (INVALID) and
+ * the bytes consumed (OK; 0: all of them) or asked for (INCOMPLETE).
+ */
+static const struct v1_exact {
+	const char *line;
+	size_t len;
+	enum tmx_proxy_status status;
+	const char *why;		/* INVALID: the whole reason */
+	size_t n;			/* OK: consumed; MORE: asked for */
+} v1_exact[] = {
+	{ L(LINE "\r\n"), OK, NULL, 0 },
+	{ L(T4 "100.20.3.0 0.0.0.1 65535 0\r\n"), OK, NULL, 0 },
+	{ L(T4 "199.249.250.255 9.99.109.200 1000 10000\r\n"), OK, NULL, 0 },
+	{ L(T4 "255.255.255.255 255.255.255.255 65535 65535\r\n"), OK, NULL,
+	    0 },
+	{ L(LINE "\r\n" "PROXY TCP4"), OK, NULL, sizeof(LINE "\r\n") - 1 },
+	{ L(LINE "\r\n\r\n"), OK, NULL, sizeof(LINE "\r\n") - 1 },
+	{ L(LINE "\r\n\0"), OK, NULL, sizeof(LINE "\r\n") - 1 },
+
+	/* Octets. */
+	{ L(T4 "1000.2.3.4 5.6.7.8 9 10\r\n"), BAD, R_V4B, 0 },
+	{ L(T4 "1.2.3.4444 5.6.7.8 9 10\r\n"), BAD, R_V4B, 0 },
+	{ L(T4 "1.2.3.260 5.6.7.8 9 10\r\n"), BAD, R_V4B, 0 },
+	{ L(T4 "1.2.3.4 5.6.7.256 9 10\r\n"), BAD, R_V4B, 0 },
+	{ L(T4 "1.2.3.4 5.6.7.300 9 10\r\n"), BAD, R_V4B, 0 },
+	{ L(T4 "1.2.3.0255 5.6.7.8 9 10\r\n"), BAD, R_V4Z, 0 },
+	{ L(T4 "1.2.3.00 5.6.7.8 9 10\r\n"), BAD, R_V4Z, 0 },
+	{ L(T4 "01.2.3.4 5.6.7.8 9 10\r\n"), BAD, R_V4Z, 0 },
+	{ L(T4 "1.2.3.4 5.6.7.08 9 10\r\n"), BAD, R_V4Z, 0 },
+	{ L(T4 "1.2.3/ 5.6.7.8 9 10\r\n"), BAD, R_V4, 0 },
+	{ L(T4 "1.2.3.: 5.6.7.8 9 10\r\n"), BAD, R_V4, 0 },
+	{ L(T4 "1.2.3:4 5.6.7.8 9 10\r\n"), BAD, R_V4, 0 },
+	{ L(T4 "1.2.3.4\xff 5.6.7.8 9 10\r\n"), BAD, R_V4, 0 },
+	{ L(T4 "1.2.3.\xb4 5.6.7.8 9 10\r\n"), BAD, R_V4, 0 },
+	{ L(T4 "1.2.3.4\0 5.6.7.8 9 10\r\n"), BAD, R_V4, 0 },
+	{ L(T4 "1.2.3.4.5 6.7.8.9 1 2\r\n"), BAD, R_V4, 0 },
+	{ L(T4 "1.2.3 5.6.7.8 9 10\r\n"), BAD, R_V4, 0 },
+	{ L(T4 "1.2.3. 5.6.7.8 9 10\r\n"), BAD, R_V4, 0 },
+	{ L(T4 "1.2.3.4 5.6.7 9 10\r\n"), BAD, R_V4, 0 },
+	{ L(T4 "1.2.3.4 5.6.7.8. 9 10\r\n"), BAD, R_V4, 0 },
+	{ L(T4 "1.2.3.4 .6.7.8 9 10\r\n"), BAD, R_V4, 0 },
+	{ L(T4 "1.2.3.4 5..7.8 9 10\r\n"), BAD, R_V4, 0 },
+	{ L(T4 "2001:db8::1 5.6.7.8 9 10\r\n"), BAD, R_V4B, 0 },
+	{ L(T4 "1:2 5.6.7.8 9 10\r\n"), BAD, R_V4, 0 },
+
+	/* Ports. */
+	{ L(LINE "0\r\n"), OK, NULL, 0 },
+	{ L(T4 "1.2.3.4 5.6.7.8 0 0\r\n"), OK, NULL, 0 },
+	{ L(T4 "1.2.3.4 5.6.7.8 09 10\r\n"), BAD, R_PZ, 0 },
+	{ L(T4 "1.2.3.4 5.6.7.8 9 010\r\n"), BAD, R_PZ, 0 },
+	{ L(T4 "1.2.3.4 5.6.7.8 9 00\r\n"), BAD, R_PZ, 0 },
+	{ L(T4 "1.2.3.4 5.6.7.8 65535 65536\r\n"), BAD, R_PB, 0 },
+	{ L(T4 "1.2.3.4 5.6.7.8 65540 1\r\n"), BAD, R_PB, 0 },
+	{ L(T4 "1.2.3.4 5.6.7.8 70000 1\r\n"), BAD, R_PB, 0 },
+	{ L(T4 "1.2.3.4 5.6.7.8 9 655350\r\n"), BAD, R_PB, 0 },
+	{ L(T4 "1.2.3.4 5.6.7.8 9 1000000\r\n"), BAD, R_PB, 0 },
+	{ L(T4 "1.2.3.4 5.6.7.8 9 10.\r\n"), BAD, R_PORT, 0 },
+	{ L(T4 "1.2.3.4 5.6.7.8 9 1:\r\n"), BAD, R_PORT, 0 },
+	{ L(T4 "1.2.3.4 5.6.7.8 9/ 10\r\n"), BAD, R_PORT, 0 },
+	{ L(T4 "1.2.3.4 5.6.7.8 9 -10\r\n"), BAD, R_PORT, 0 },
+	{ L(T4 "1.2.3.4 5.6.7.8 9 +10\r\n"), BAD, R_PORT, 0 },
+	{ L(T4 "1.2.3.4 5.6.7.8 9\0 10\r\n"), BAD, R_PORT, 0 },
+	{ L(T4 "1.2.3.4 5.6.7.8 9 1\x00" "0\r\n"), BAD, R_PORT, 0 },
+	{ L(T4 "1.2.3.4 5.6.7.8 9 10\xff\r\n"), BAD, R_PORT, 0 },
+
+	/* Spaces, fields, line ends: the line end is judged first. */
+	{ L(LINE " \r\n"), BAD, R_EMPTY, 0 },
+	{ L(LINE " \r"), BAD, R_EMPTY, 0 },
+	{ L(LINE " 11\r\n"), BAD, R_EXTRA, 0 },
+	{ L(T4 "1.2.3.4  5.6.7.8 9 10\r\n"), BAD, R_EMPTY, 0 },
+	{ L(T4 "\r\n"), BAD, R_EMPTY, 0 },
+	{ L(T4 "1.2.3.4 5.6.7.8\r\n"), BAD, R_FEW, 0 },
+	{ L(T4 "1.2.3.4 5.6.7.8 9\r\n"), BAD, R_FEW, 0 },
+	{ L(T4 "1.2.3.4\r\n5.6.7.8 9 10\r\n"), BAD, R_FEW, 0 },
+	{ L(LINE "\r\r\n"), BAD, R_CR, 0 },
+	{ L(LINE "\rX"), BAD, R_CR, 0 },
+	{ L(LINE "\n"), BAD, R_LF, 0 },
+	{ L(LINE "\n\n"), BAD, R_LF, 0 },
+	{ L(T4 "1.2.3.04 5.6.7.8 9 10\n"), BAD, R_LF, 0 },
+	{ L(T4 "1.2.3.04 5.6.7.8 9 10\rX"), BAD, R_CR, 0 },
+	{ L(LINE "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxxxx"), BAD, R_EOL, 0 },
+	{ L(T4 "1.2.3.4 5.6.7.8 9 10                                      "
+	    "                                            \r\n"), BAD, R_EOL,
+	    0 },
+	{ L("PROXY tcp4 1.2.3.4 5.6.7.8 9 10\r\n"), BAD, R_KW, 0 },
+	{ L("PROXY TCP4\t1.2.3.4 5.6.7.8 9 10\r\n"), BAD, R_KW, 0 },
+	{ L("PROXY  TCP4 1.2.3.4 5.6.7.8 9 10\r\n"), BAD, R_EMPTY, 0 },
+	{ L("PROXY_TCP4 1.2.3.4 5.6.7.8 9 10\r\n"), BAD, R_SIG, 0 },
+	{ L("PROXY TCP6 1.2.3.4 5.6.7.8 9 10\r\n"), BAD, R_V6, 0 },
+	{ L("PROXY TCP6 ::1 ::2 9 10\r\n"), OK, NULL, 0 },
+
+	/* Need more, or already invalid. */
+	{ L(LINE), MORE, NULL, 1 },
+	{ L(LINE "\r"), MORE, NULL, 1 },
+	{ L(T4 "1.2.3.4 5.6.7.8 9 1"), MORE, NULL, 1 },
+	{ L(T4 "1.2.3.4 5.6.7.8 9 "), MORE, NULL, 1 },
+	{ L(T4 "1.2.3.4 5.6.7.8 9"), MORE, NULL, 1 },
+	{ L(T4 "1.2.3.4 5.6.7.8 "), MORE, NULL, 1 },
+	{ L(T4 "1.2.3."), MORE, NULL, 1 },
+	{ L(T4 "1"), MORE, NULL, 3 },
+	{ L(T4), MORE, NULL, 4 },
+	{ L("PROXY TCP"), MORE, NULL, 6 },
+	{ L(T4 "255.255.255.25"), MORE, NULL, 1 },
+	{ L(T4 "255.255.255.256"), BAD, R_V4B, 0 },
+	{ L(T4 "1.2.3.4 5.6.7.8 65535"), MORE, NULL, 1 },
+	{ L(T4 "1.2.3.4 5.6.7.8 65536"), BAD, R_PB, 0 },
+	{ L(T4 "1.2.3.4 5.6.7.8 0"), MORE, NULL, 1 },
+	{ L(T4 "1.2.3.4 5.6.7.8 00"), BAD, R_PZ, 0 },
+	{ L(T4 "1.2.3.4 5.6.7.8 9 10 "), BAD, R_EXTRA, 0 },
+	{ L(T4 "1.2.3.4 5.6.7.8 9 10x"), BAD, R_PORT, 0 },
+	{ L(T4 "0"), MORE, NULL, 3 },
+	{ L(T4 "00"), BAD, R_V4Z, 0 },
+	{ L(T4 "1.2.3.4 0"), MORE, NULL, 1 },
+	{ L(T4 "1.2.3.4 1.2.3.4."), BAD, R_V4, 0 },
+};
+
+/*
+ * test_exact - each hostile line: status, exact reason, bytes, and a
+ * header left alone unless OK
+ */
+static void
+test_exact(void)
+{
+	for (size_t i = 0; i < TMX_ARRAY_SIZE(v1_exact); i++) {
+		const struct v1_exact *row = &v1_exact[i];
+		size_t want = row->n != 0 ? row->n : row->len, n = 12345;
+		struct tmx_proxy_hdr hdr;
+		const char *error = "unset";
+		enum tmx_proxy_status st;
+
+		memset(&hdr, 0xa5, sizeof(hdr));
+		st = tmx_proxy_parse((const uint8_t *)row->line, row->len, 0,
+		    &hdr, &n, &error);
+		TMX_CHECKF(st == row->status, "row %zu: status %d, want %d "
+		    "(%s)", i, st, row->status, error ? error : "");
+		if (st != row->status)
+			continue;
+		if (st == BAD) {
+			TMX_CHECKF(error != NULL && strcmp(error, row->why) == 0,
+			    "row %zu: \"%s\", want \"%s\"", i,
+			    error ? error : "(null)", row->why);
+			TMX_CHECKF(n == 0, "row %zu: n %zu", i, n);
+		} else
+			TMX_CHECKF(error == NULL && n == want,
+			    "row %zu: n %zu, want %zu", i, n, want);
+		if (st != OK)
+			TMX_CHECKF(hdr.version == (int)0xa5a5a5a5,
+			    "row %zu: header written", i);
+		else
+			TMX_CHECKF(hdr.version == 1, "row %zu", i);
+	}
+}
+
+/*
+ * test_whole_header - OK writes every byte of the header, the same bytes
+ * whatever was there before: absent fields NULL or 0, sockaddr padding 0.
+ */
+static void
+test_whole_header(void)
+{
+	static const char *const lines[] = {
+		LINE "\r\n",
+		T4 "255.255.255.255 255.255.255.255 65535 65535\r\n",
+		"PROXY TCP6 2001:db8::1 ::ffff:192.0.2.1 1 2\r\n",
+		"PROXY UNKNOWN\r\n",
+	};
+	static const unsigned flags[] = { 0, TMX_PROXY_F_UNMAP };
+
+	for (size_t i = 0; i < TMX_ARRAY_SIZE(lines); i++)
+		for (size_t f = 0; f < TMX_ARRAY_SIZE(flags); f++) {
+			struct tmx_proxy_hdr a, b, zero;
+			size_t len = strlen(lines[i]);
+
+			memset(&a, 0xa5, sizeof(a));
+			memset(&b, 0x00, sizeof(b));
+			memset(&zero, 0, sizeof(zero));
+			TMX_CHECK(tmx_proxy_parse((const uint8_t *)lines[i],
+			    len, flags[f], &a, NULL, NULL) == OK);
+			TMX_CHECK(tmx_proxy_parse((const uint8_t *)lines[i],
+			    len, flags[f], &b, NULL, NULL) == OK);
+			TMX_CHECKF(memcmp(&a, &b, sizeof(a)) == 0,
+			    "%s: bytes left unwritten", lines[i]);
+			TMX_CHECKF(memcmp(&a.crc32c, &zero.crc32c,
+			    sizeof(a) - offsetof(struct tmx_proxy_hdr, crc32c))
+			    == 0, "%s: TLV fields set", lines[i]);
+		}
+}
+
+/*
+ * v1_same - one input through tmx_proxy_parse (quick TCP4 path first) and
+ * through the general checker alone: the same answer, reason, count and
+ * header bytes
+ */
+static void
+v1_same(const uint8_t *buf, size_t len, unsigned flags, const char *what,
+	size_t at)
+{
+	struct tmx_proxy_hdr a, b;
+	const char *ea = NULL, *eb = NULL;
+	size_t na = 0, nb = 0;
+	enum tmx_proxy_status sa, sb;
+
+	/* the checker is for v1 bytes only, as tmx_proxy_parse sends it */
+	if (len == 0 || buf[0] != 'P')
+		return;
+	memset(&a, 0x5a, sizeof(a));
+	memset(&b, 0x5a, sizeof(b));
+	sa = tmx_proxy_parse(buf, len, flags, &a, &na, &ea);
+	sb = tmx_proxy_parse_v1_general(buf, len, flags, &b, &nb, &eb);
+	if (sb == BAD)
+		nb = 0;
+	TMX_CHECKF(sa == sb && na == nb && ea == eb &&
+	    memcmp(&a, &b, sizeof(a)) == 0,
+	    "%s at %zu, %zu bytes: %d/%d %zu/%zu %s/%s", what, at, len, sa, sb,
+	    na, nb, ea ? ea : "-", eb ? eb : "-");
+}
+
+/*
+ * test_quick_path - the quick TCP4 path against the general checker on
+ * lines with one byte replaced, inserted or deleted anywhere, each cut at
+ * every length too: where the quick path takes a line, it must read what
+ * the checker reads; where it does not, the checker's answer stands.
+ */
+static void
+test_quick_path(void)
+{
+	static const char *const lines[] = {
+		T4 "203.0.113.9 192.0.2.25 51234 25\r\n",
+		T4 "1.2.3.4 5.6.7.8 9 10\r\n",
+		T4 "0.0.0.0 0.0.0.0 0 0\r\n",
+		T4 "255.255.255.255 255.255.255.255 65535 65535\r\n",
+		T4 "10.100.200.250 249.199.99.9 1000 10000\r\n",
+		T4 "1.2.3.4 5.6.7.8 6553 65530\r\n",
+	};
+	static const uint8_t bytes[] = "0123456789. \r\n\0/:x-+\xff\xb0\x7fP";
+	uint8_t buf[128], line[128];
+
+	for (size_t l = 0; l < TMX_ARRAY_SIZE(lines); l++) {
+		size_t len = strlen(lines[l]);
+
+		memcpy(line, lines[l], len);
+		for (size_t cut = 0; cut <= len; cut++)
+			v1_same(line, cut, 0, "cut", cut);
+		for (size_t at = 0; at < len; at++) {
+			for (size_t k = 0; k < sizeof(bytes) - 1; k++) {
+				/* replace byte at */
+				memcpy(buf, line, len);
+				buf[at] = bytes[k];
+				for (size_t cut = at; cut <= len; cut++)
+					v1_same(buf, cut, 0, "replace", at);
+				/* insert before at */
+				memcpy(buf, line, at);
+				buf[at] = bytes[k];
+				memcpy(buf + at + 1, line + at, len - at);
+				for (size_t cut = at; cut <= len + 1; cut++)
+					v1_same(buf, cut, 0, "insert", at);
+			}
+			/* delete at, and repeat at */
+			memcpy(buf, line, at);
+			memcpy(buf + at, line + at + 1, len - at - 1);
+			v1_same(buf, len - 1, 0, "delete", at);
+			memcpy(buf, line, at + 1);
+			memcpy(buf + at + 1, line + at, len - at);
+			v1_same(buf, len + 1, 0, "repeat", at);
+		}
+		/* trailing data of every kind, and the flags */
+		for (size_t k = 0; k < sizeof(bytes) - 1; k++) {
+			memcpy(buf, line, len);
+			buf[len] = bytes[k];
+			v1_same(buf, len + 1, 0, "trailing", len);
+			v1_same(buf, len + 1, TMX_PROXY_F_UNMAP, "unmap", len);
+			v1_same(buf, len + 1, TMX_PROXY_F_NO_V2, "no v2", len);
+		}
+	}
+}
 
 /* test_rows - each table row through tmx_proxy_parse */
 static void
@@ -477,6 +782,9 @@ int
 main(void)
 {
 	test_rows();
+	test_exact();
+	test_whole_header();
+	test_quick_path();
 	test_prefixes();
 	test_trailing();
 	test_length_limit();

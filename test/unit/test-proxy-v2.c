@@ -468,6 +468,131 @@ test_early_refusal(void)
 	}
 }
 
+/*
+ * test_fixed_exact - the fixed 16 bytes as they arrive, with the exact
+ * reason or need: every check of the fixed part, in its order.
+ */
+static void
+test_fixed_exact(void)
+{
+	static const struct {
+		const uint8_t *in;
+		size_t len;
+		enum tmx_proxy_status status;
+		const char *why;	/* INVALID: the whole reason */
+		size_t n;		/* INCOMPLETE: asked for */
+	} rows[] = {
+		{ B("\r"), MORE, NULL, 15 },
+		{ B("\r\n\r\n\0\r\nQUIT"), MORE, NULL, 5 },
+		{ B(SIG), MORE, NULL, 4 },
+		{ B("\r\n\r\n\0\r\nQUIT\r"), BAD, "bad PROXY v2 signature", 0 },
+		{ B("\r\n\r\n\1\r\nQUIT\n"), BAD, "bad PROXY v2 signature", 0 },
+		{ B(SIG "\0\0\0\0"), BAD, "PROXY v2 version is not 2", 0 },
+		{ B("\r\n\r\n\0\r\nQUIX\n\x21\x11\0\x0c"), BAD,
+		    "bad PROXY v2 signature", 0 },
+		{ B(SIG "\x21"), MORE, NULL, 3 },
+		{ B(SIG "\x20"), MORE, NULL, 3 },
+		{ B(SIG "\x12"), BAD, "PROXY v2 version is not 2", 0 },
+		{ B(SIG "\xf1"), BAD, "PROXY v2 version is not 2", 0 },
+		{ B(SIG "\x13\xff"), BAD, "PROXY v2 version is not 2", 0 },
+		{ B(SIG "\x22"), BAD,
+		    "PROXY v2 command is neither LOCAL nor PROXY", 0 },
+		{ B(SIG "\x2f\xff"), BAD,
+		    "PROXY v2 command is neither LOCAL nor PROXY", 0 },
+		{ B(SIG "\x21\x11"), MORE, NULL, 2 },
+		{ B(SIG "\x21\x32"), MORE, NULL, 2 },
+		{ B(SIG "\x21\x33"), BAD,
+		    "PROXY v2 address family or protocol unknown", 0 },
+		{ B(SIG "\x21\x02"), BAD,
+		    "PROXY v2 address family or protocol unknown", 0 },
+		{ B(SIG "\x21\x11\x00"), MORE, NULL, 1 },
+		{ B(SIG "\x21\x11\x00\x0b"), BAD,
+		    "PROXY v2 length shorter than its address block", 0 },
+		{ B(SIG "\x21\x21\x00\x23"), BAD,
+		    "PROXY v2 length shorter than its address block", 0 },
+		{ B(SIG "\x21\x31\x00\xd7"), BAD,
+		    "PROXY v2 length shorter than its address block", 0 },
+		{ B(SIG "\x21\x11\x00\x0c"), MORE, NULL, 12 },
+		{ B(SIG "\x21\x11\xff\xff"), MORE, NULL, 65535 },
+		{ B(SIG "\x21\x00\x00\x00"), OK, NULL, 16 },
+		{ B(SIG "\x20\x00\x00\x00" "tail"), OK, NULL, 16 },
+		{ B(SIG "\x21\x00\x00\x02"), BAD,
+		    "truncated TLV header in v2 header", 0 },
+		{ B(SIG "\x21\x00\x00\x03"), MORE, NULL, 3 },
+		{ B(SIG "\x21\x00\x00\x02" "\x04"), BAD,
+		    "truncated TLV header in v2 header", 0 },
+		{ B(SIG "\x21\x00\x00\x03" "\x04\x00"), MORE, NULL, 1 },
+		{ B(SIG "\x21\x00\x00\x03" "\x04\x00\x01"), BAD,
+		    "TLV runs past its area in v2 header", 0 },
+		{ B(SIG "\x21\x11\x00\x0f" A4 "\x04\x00\x00"), OK, NULL, 31 },
+	};
+
+	for (size_t i = 0; i < TMX_ARRAY_SIZE(rows); i++) {
+		struct tmx_proxy_hdr hdr;
+		const char *error = "unset";
+		size_t n = 12345;
+		enum tmx_proxy_status st;
+
+		memset(&hdr, 0xa5, sizeof(hdr));
+		st = tmx_proxy_parse(rows[i].in, rows[i].len, 0, &hdr, &n,
+		    &error);
+		TMX_CHECKF(st == rows[i].status, "row %zu: status %d (%s)", i,
+		    st, error ? error : "");
+		if (st != rows[i].status)
+			continue;
+		if (st == BAD)
+			TMX_CHECKF(n == 0 && error != NULL &&
+			    strcmp(error, rows[i].why) == 0, "row %zu: %s", i,
+			    error ? error : "(null)");
+		else
+			TMX_CHECKF(error == NULL && n == rows[i].n,
+			    "row %zu: n %zu, want %zu", i, n, rows[i].n);
+		if (st != OK)
+			TMX_CHECKF(hdr.version == (int)0xa5a5a5a5,
+			    "row %zu: header written", i);
+	}
+}
+
+/*
+ * test_whole_header - for every row and every prefix of it: OK writes
+ * every byte of the header, the same bytes whatever was there before
+ * (absent fields NULL or 0, sockaddr padding 0); any other answer leaves
+ * all of it alone.
+ */
+static void
+test_whole_header(void)
+{
+	static struct v2_buf h;
+	struct tmx_proxy_hdr poison;
+
+	memset(&poison, 0xa5, sizeof(poison));
+	for (size_t i = 0; i < TMX_ARRAY_SIZE(v2_rows); i++) {
+		const struct v2_row *row = &v2_rows[i];
+
+		v2_build(row, &h);
+		for (size_t cut = 0; cut <= h.len; cut++) {
+			struct tmx_proxy_hdr a, b;
+			enum tmx_proxy_status sa, sb;
+
+			memset(&a, 0xa5, sizeof(a));
+			memset(&b, 0x00, sizeof(b));
+			sa = tmx_proxy_parse(h.b, cut, row->flags, &a, NULL,
+			    NULL);
+			sb = tmx_proxy_parse(h.b, cut, row->flags, &b, NULL,
+			    NULL);
+			TMX_CHECKF(sa == sb, "%s cut %zu", row->name, cut);
+			if (sa == OK)
+				TMX_CHECKF(memcmp(&a, &b, sizeof(a)) == 0,
+				    "%s cut %zu: bytes left unwritten",
+				    row->name, cut);
+			else
+				TMX_CHECKF(memcmp(&a, &poison, sizeof(a)) == 0,
+				    "%s cut %zu: header written", row->name,
+				    cut);
+		}
+	}
+}
+
 /* test_trailing - bytes after the header are the application's */
 static void
 test_trailing(void)
@@ -801,6 +926,8 @@ main(void)
 	test_unix_full();
 	test_prefixes();
 	test_early_refusal();
+	test_fixed_exact();
+	test_whole_header();
 	test_trailing();
 	test_tlv_values();
 	test_ssl();
