@@ -13,6 +13,7 @@
 #include "headers.h"
 #include "log.h"
 #include "milter.h"
+#include "milter_steps.h"
 #include "session.h"
 #include "verdict.h"
 
@@ -34,17 +35,6 @@ milter_tempfail(SMFICTX *ctx, const char *why)
 	smfi_setreply(ctx, "451", "4.7.1", (char *)why);
 	return SMFIS_TEMPFAIL;
 }
-
-/*
- * Steps whose answer Postfix need not wait for (SMFIP_NR_*): none of these
- * callbacks decides anything, so each saves a round trip per connection or
- * per header field; a failure there is kept and answered at end of message.
- * RCPT and DATA have no callback here: with NORCPT and NODATA Postfix does
- * not send them at all.
- */
-#define MILTER_NOREPLY	(SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_HDR | \
-			 SMFIP_NR_EOH | SMFIP_NR_BODY)
-#define MILTER_SKIP	(SMFIP_NORCPT | SMFIP_NODATA | SMFIP_NOUNKNOWN)
 
 /* milter_negotiate - the actions we need, and the protocol steps we skip */
 static sfsistat
