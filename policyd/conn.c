@@ -74,16 +74,39 @@ conn_buf_max(const struct conn *c)
 	    SOCKETMAP_FRAME_MAX : POLICY_LINE_MAX + 1;
 }
 
-/* conn_send - queue bytes for the client */
-static void
-conn_send(struct conn *c, const char *data, size_t len)
+/* conn_reserve - room for len more bytes of output; where they go */
+static char *
+conn_reserve(struct conn *c, size_t len)
 {
 	if (c->outlen + len > c->outsize) {
 		c->outsize = (c->outlen + len) * 2;
 		c->out = xrealloc(c->out, c->outsize);
 	}
-	memcpy(c->out + c->outlen, data, len);
+	return c->out + c->outlen;
+}
+
+/* conn_send - queue bytes for the client */
+static void
+conn_send(struct conn *c, const char *data, size_t len)
+{
+	memcpy(conn_reserve(c, len), data, len);
 	c->outlen += len;
+}
+
+/* conn_send_action - queue the policy reply "action=ACTION\n\n" (no
+ * formatting or allocation per answer) */
+static void
+conn_send_action(struct conn *c, const char *action)
+{
+	static const char head[] = "action=", tail[] = "\n\n";
+	size_t hlen = sizeof(head) - 1, len = strlen(action);
+	size_t total = hlen + len + sizeof(tail) - 1;
+	char *p = conn_reserve(c, total);
+
+	memcpy(p, head, hlen);
+	memcpy(p + hlen, action, len);
+	memcpy(p + hlen + len, tail, sizeof(tail) - 1);
+	c->outlen += total;
 }
 
 /* conn_flush - write what is queued; -1 when the connection is dead */
@@ -243,7 +266,7 @@ conn_socketmap(struct loop *lp, struct conn *c, size_t *off)
 	const uint8_t *payload;
 	size_t plen, n;
 	const char *why;
-	char reply[SOCKETMAP_REPLY_MAX];
+	char reply[SOCKETMAP_REPLY_MAX], key[64];
 	size_t rlen;
 
 	switch (socketmap_parse(c->in + *off, c->inlen - *off, &payload, &plen,
@@ -260,9 +283,11 @@ conn_socketmap(struct loop *lp, struct conn *c, size_t *off)
 	rlen = socketmap_format(res.reply, reply, sizeof(reply));
 	conn_send(c, reply, rlen);
 	if (strncmp(res.reply, "PERM", 4) == 0)
-		log_warnx("%s: socketmap: unknown map in \"%s\"", c->peer, res.key);
-	else
-		log_debug("%s: socketmap %s: %s%s%s", c->peer, res.key,
+		log_warnx("%s: socketmap: unknown map in \"%s\"", c->peer,
+			  socketmap_key_text(&res, key, sizeof(key)));
+	else if (log_getverbose())
+		log_debug("%s: socketmap %s: %s%s%s", c->peer,
+			  socketmap_key_text(&res, key, sizeof(key)),
 			  res.reply, res.source ? " via " : "",
 			  res.source ? res.source : "");
 	*off += n;
@@ -300,9 +325,8 @@ conn_policy_action(struct loop *lp, struct conn *c)
 static int
 conn_policy(struct loop *lp, struct conn *c, size_t *off)
 {
-	const char *why, *action;
+	const char *why;
 	size_t n;
-	char *reply;
 
 	switch (policy_feed(&c->req, c->in + *off, c->inlen - *off, &n, &why)) {
 	case POLICY_MORE:
@@ -315,10 +339,7 @@ conn_policy(struct loop *lp, struct conn *c, size_t *off)
 		break;
 	}
 	*off += n;
-	action = conn_policy_action(lp, c);
-	reply = xasprintf("action=%s\n\n", action);
-	conn_send(c, reply, strlen(reply));
-	free(reply);
+	conn_send_action(c, conn_policy_action(lp, c));
 	policy_reset(&c->req);
 	return 1;
 }
@@ -329,15 +350,18 @@ conn_requests(struct loop *lp, struct conn *c)
 {
 	size_t off = 0;
 	int rc = 1;
+	bool answered = false;
 
 	while (rc == 1 && off < c->inlen && c->outlen < CONN_OUT_HIGH) {
 		if (c->listener->spec.service == PD_SOCKETMAP)
 			rc = conn_socketmap(lp, c, &off);
 		else
 			rc = conn_policy(lp, c, &off);
-		if (rc == 1)
-			loop_arm(lp, c, conn_settings(lp)->client_timeout_ms);
+		answered |= rc == 1;
 	}
+	/* the idle timeout starts after the last answer of this batch */
+	if (answered)
+		loop_arm(lp, c, conn_settings(lp)->client_timeout_ms);
 	if (off > 0) {
 		memmove(c->in, c->in + off, c->inlen - off);
 		c->inlen -= off;

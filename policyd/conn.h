@@ -74,6 +74,7 @@ struct loop {
 	uint64_t evicted;	/* connections closed for new ones */
 	uint64_t paused_until;	/* out of descriptors: accept again then */
 	struct loop_tag *tags;	/* epoll data of the listeners */
+	uint64_t now;		/* loop_now() when this round's events came */
 };
 
 /* loop.c, for conn.c */

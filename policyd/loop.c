@@ -51,7 +51,8 @@ loop_unlink(struct loop *lp, struct conn *c, struct conn_list *list)
 	c->prev = c->next = NULL;
 }
 
-/* loop_arm - (re)start c's deadline; lists stay in deadline order */
+/* loop_arm - (re)start c's deadline from the round's time (one clock read
+ * per round, not per answer); lists stay in deadline order */
 void
 loop_arm(struct loop *lp, struct conn *c, int timeout_ms)
 {
@@ -61,7 +62,7 @@ loop_arm(struct loop *lp, struct conn *c, int timeout_ms)
 		loop_unlink(lp, c, &lp->waiting[c->waiting]);
 	c->waiting = (int)c->stage;
 	list = &lp->waiting[c->stage];
-	c->deadline = loop_now() + (uint64_t)timeout_ms;
+	c->deadline = lp->now + (uint64_t)timeout_ms;
 	c->prev = list->tail;
 	c->next = NULL;
 	if (list->tail)
@@ -163,10 +164,11 @@ loop_pause(struct loop *lp)
 static int
 loop_resume(struct loop *lp)
 {
-	uint64_t now = loop_now();
+	uint64_t now;
 
 	if (lp->paused_until == 0)
 		return -1;
+	now = loop_now();
 	if (now < lp->paused_until)
 		return (int)(lp->paused_until - now);
 	lp->paused_until = 0;
@@ -461,6 +463,8 @@ loop_run(struct listener *listeners, size_t nlisteners, struct pd_gen *gen,
 	if (loop_add(&lp, signal_fd, &tags[nlisteners]) < 0 ||
 	    loop_add(&lp, handoff_fd, &tags[nlisteners + 1]) < 0)
 		fatal("epoll_ctl");
+	/* the decisions of a round are logged in one write, after its answers */
+	log_hold(1);
 	while (!lp.quit) {
 		int wait = loop_expire(&lp), pause = loop_resume(&lp);
 
@@ -469,9 +473,12 @@ loop_run(struct listener *listeners, size_t nlisteners, struct pd_gen *gen,
 		n = epoll_wait(lp.ep, events, LOOP_EVENTS, wait);
 		if (n < 0 && errno != EINTR)
 			fatal("epoll_wait");
+		lp.now = loop_now();
 		for (i = 0; n > 0 && i < (size_t)n; i++)
 			loop_dispatch(&lp, &events[i]);
+		log_flush();
 	}
+	log_hold(0);
 	loop_close_all(&lp);
 	close(lp.ep);
 	free(tags);

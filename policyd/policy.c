@@ -7,6 +7,10 @@
 
 #include "policy.h"
 
+/* bytes past the current line searched for a NUL at a time: a whole
+ * Postfix request in one memchr, and not all of a pipelined buffer */
+#define POLICY_NUL_AHEAD	2048
+
 /* policy_reset - ready for the next request */
 void
 policy_reset(struct policy_req *req)
@@ -14,10 +18,14 @@ policy_reset(struct policy_req *req)
 	memset(req, 0, sizeof(*req));
 }
 
-/* policy_attr - take one "name=value" line; -1 with *error_r when malformed */
+/*
+ * policy_attr - take one "name=value" line; -1 with *error_r when
+ * malformed. nul is the first NUL byte at or after line, or NULL: the
+ * caller looks for one once per buffer, not once per line.
+ */
 static int
 policy_attr(struct policy_req *req, const uint8_t *line, size_t len,
-	    const char **error_r)
+	    const uint8_t *nul, const char **error_r)
 {
 	const uint8_t *eq = memchr(line, '=', len);
 	size_t namelen, vallen;
@@ -36,7 +44,7 @@ policy_attr(struct policy_req *req, const uint8_t *line, size_t len,
 		*error_r = "attribute value longer than 8192 bytes";
 		return -1;
 	}
-	if (memchr(line, '\0', len) != NULL) {
+	if (nul != NULL && nul < line + len) {
 		*error_r = "NUL byte in attribute";
 		return -1;
 	}
@@ -60,6 +68,8 @@ enum policy_status
 policy_feed(struct policy_req *req, const uint8_t *buf, size_t len,
 	    size_t *consumed_r, const char **error_r)
 {
+	const uint8_t *nul = NULL;	/* the first NUL byte, if seen yet */
+	size_t nul_to = 0;		/* bytes searched for it so far */
 	size_t off = 0;
 
 	*consumed_r = 0;
@@ -87,7 +97,14 @@ policy_feed(struct policy_req *req, const uint8_t *buf, size_t len,
 		*consumed_r = off;
 		if (linelen == 0)
 			return POLICY_DONE;
-		if (policy_attr(req, line, linelen, error_r) < 0)
+		if (nul == NULL && nul_to < off) {
+			size_t to = len - off > POLICY_NUL_AHEAD ?
+			    off + POLICY_NUL_AHEAD : len;
+
+			nul = memchr(buf + nul_to, '\0', to - nul_to);
+			nul_to = to;
+		}
+		if (policy_attr(req, line, linelen, nul, error_r) < 0)
 			return POLICY_INVALID;
 	}
 	return POLICY_MORE;

@@ -3,7 +3,6 @@
  * framing, and the answer for map "postscreen": deny_networks reject,
  * relay_networks and proxy_networks permit, anything else NOTFOUND.
  */
-#include <stdio.h>
 #include <string.h>
 
 #include <trustmx/addr.h>
@@ -47,15 +46,18 @@ socketmap_parse(const uint8_t *buf, size_t len, const uint8_t **payload_r,
 	return SOCKETMAP_DONE;
 }
 
-/* socketmap_copy_key - the key as a C string for logs, shortened, no NULs */
-static void
-socketmap_copy_key(const uint8_t *key, size_t len, char *out, size_t size)
+/* socketmap_key_text - the key as a C string for logs, shortened, no NULs;
+ * only made when a line is logged */
+const char *
+socketmap_key_text(const struct socketmap_result *res, char *out, size_t size)
 {
 	size_t i;
 
-	for (i = 0; i < len && i + 1 < size; i++)
-		out[i] = (key[i] >= 0x20 && key[i] < 0x7f) ? (char)key[i] : '?';
+	for (i = 0; i < res->key_len && i + 1 < size; i++)
+		out[i] = (res->key[i] >= 0x20 && res->key[i] < 0x7f) ?
+		    (char)res->key[i] : '?';
 	out[i] = '\0';
+	return out;
 }
 
 /* socketmap_answer - the reply for one request payload */
@@ -70,15 +72,16 @@ socketmap_answer(const struct lists *lists, const uint8_t *payload,
 
 	res_r->verdict = VERDICT_NONE;
 	res_r->source = NULL;
-	res_r->key[0] = '\0';
 	if (sp == NULL || (size_t)(sp - payload) != strlen(SOCKETMAP_MAP_NAME) ||
 	    memcmp(payload, SOCKETMAP_MAP_NAME, strlen(SOCKETMAP_MAP_NAME)) != 0) {
-		socketmap_copy_key(payload, len, res_r->key, sizeof(res_r->key));
+		res_r->key = payload;
+		res_r->key_len = len;
 		res_r->reply = "PERM unknown map";
 		return;
 	}
 	keylen = len - (size_t)(sp + 1 - payload);
-	socketmap_copy_key(sp + 1, keylen, res_r->key, sizeof(res_r->key));
+	res_r->key = sp + 1;
+	res_r->key_len = keylen;
 	res_r->reply = "NOTFOUND ";
 	/* hostnames, "unknown" and overlong keys are no addresses: NOTFOUND */
 	if (keylen == 0 || keylen >= sizeof(key) || memchr(sp + 1, '\0', keylen))
@@ -102,13 +105,26 @@ socketmap_answer(const struct lists *lists, const uint8_t *payload,
 	}
 }
 
-/* socketmap_format - reply as a netstring into out; bytes written or 0 */
+/* socketmap_format - reply as a netstring into out; bytes written or 0
+ * (no room for it and a NUL); by hand: it runs for every answer */
 size_t
 socketmap_format(const char *reply, char *out, size_t size)
 {
-	int n = snprintf(out, size, "%zu:%s,", strlen(reply), reply);
+	size_t len = strlen(reply), n = len, ndigits = 0, total;
+	char digits[24];
 
-	if (n < 0 || (size_t)n >= size)
+	do {
+		digits[ndigits++] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n > 0);
+	total = ndigits + 1 + len + 1;
+	if (total >= size)
 		return 0;
-	return (size_t)n;
+	for (n = 0; n < ndigits; n++)
+		out[n] = digits[ndigits - 1 - n];
+	out[ndigits] = ':';
+	memcpy(out + ndigits + 1, reply, len);
+	out[total - 1] = ',';
+	out[total] = '\0';
+	return total;
 }

@@ -32,12 +32,19 @@ struct socketmap_result {
 	const char *reply;	/* "OK permit", "NOTFOUND ", ... (static) */
 	int verdict;		/* enum verdict */
 	const char *source;	/* list source that matched, or NULL */
-	char key[64];		/* the key, shortened, for logs */
+	const uint8_t *key;	/* the key (the whole payload for an unknown
+				 * map), in the caller's buffer */
+	size_t key_len;
 };
 
 /* socketmap_answer - the reply for one request payload */
 void socketmap_answer(const struct lists *lists, const uint8_t *payload,
 		      size_t len, struct socketmap_result *res_r);
+
+/* socketmap_key_text - res's key as a C string for logs, shortened, no
+ * NULs or control bytes; out */
+const char *socketmap_key_text(const struct socketmap_result *res, char *out,
+			       size_t size);
 
 /* socketmap_format - reply as a netstring into out; bytes written or 0 */
 size_t socketmap_format(const char *reply, char *out, size_t size);

@@ -1,7 +1,8 @@
 /*
  * log.c - syslog or stderr logging shared by the daemons and trustmx(1).
  * A message is formatted into one buffer and written with one call, so
- * lines from different threads never interleave.
+ * lines from different threads never interleave. An event loop may hold
+ * its routine lines (log_hold) and write them together once per round.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -16,11 +17,17 @@
 #include "log.h"
 
 #define LOG_LINE_MAX	2048
+#define LOG_HOLD_SIZE	8192	/* held lines are written when this fills */
 
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static char log_name[64] = "trustmx";	/* openlog keeps the pointer */
 static int log_foreground = 1;
 static int log_verbose;
+
+/* log_hold: this thread's gathered foreground lines */
+static __thread char *log_held;
+static __thread size_t log_held_len;
+static __thread int log_holding;
 
 static const struct {
 	const char *name;
@@ -51,6 +58,31 @@ log_facility(const char *name)
 	return -1;
 }
 
+/* log_write_all - write len bytes to stderr; nowhere to report a failure */
+static void
+log_write_all(const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(STDERR_FILENO, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+/* log_flush_locked - write this thread's held lines; log_lock is held */
+static void
+log_flush_locked(void)
+{
+	if (log_held_len > 0)
+		log_write_all(log_held, log_held_len);
+	log_held_len = 0;
+}
+
 /* log_init - choose the destination, ident and facility */
 void
 log_init(const char *name, int foreground, const char *facility)
@@ -60,6 +92,7 @@ log_init(const char *name, int foreground, const char *facility)
 	if (fac < 0)
 		fac = LOG_MAIL;
 	pthread_mutex_lock(&log_lock);
+	log_flush_locked();
 	if (!log_foreground)
 		closelog();
 	if (name != NULL)
@@ -84,6 +117,31 @@ log_getverbose(void)
 	return __atomic_load_n(&log_verbose, __ATOMIC_RELAXED);
 }
 
+/* log_hold - gather (on) or stop gathering (off: flush, free the buffer) */
+void
+log_hold(int on)
+{
+	if (!on) {
+		log_flush();
+		free(log_held);
+		log_held = NULL;
+	} else if (log_held == NULL &&
+		   (log_held = malloc(LOG_HOLD_SIZE)) == NULL)
+		return;		/* write each line as it comes */
+	log_holding = on;
+}
+
+/* log_flush - write what this thread holds */
+void
+log_flush(void)
+{
+	if (log_held_len == 0)
+		return;
+	pthread_mutex_lock(&log_lock);
+	log_flush_locked();
+	pthread_mutex_unlock(&log_lock);
+}
+
 /* vlog - format "prefix: message" and send it where log_init said */
 void
 vlog(int priority, const char *prefix, const char *fmt, va_list ap)
@@ -99,8 +157,15 @@ vlog(int priority, const char *prefix, const char *fmt, va_list ap)
 			     prefix ? prefix : "", prefix ? ": " : "", msg);
 		if (n > (int)sizeof(line) - 1)
 			n = sizeof(line) - 1;
-		if (write(STDERR_FILENO, line, n) < 0) {
-			/* nowhere left to report it */
+		if (log_holding && priority >= LOG_INFO) {
+			if (log_held_len + (size_t)n > LOG_HOLD_SIZE)
+				log_flush_locked();
+			memcpy(log_held + log_held_len, line, (size_t)n);
+			log_held_len += (size_t)n;
+		} else {
+			/* what was held came first; warnings are not held */
+			log_flush_locked();
+			log_write_all(line, (size_t)n);
 		}
 	} else {
 		syslog(priority, "%s%s%s", prefix ? prefix : "",
