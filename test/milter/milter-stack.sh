@@ -21,7 +21,10 @@ tmx_need swaks postfix opendkim-genkey
 for a in 192.0.2.10 192.0.2.11; do
 	tmx_addr "$a"
 done
+# a sender writes its own _dmarc record: one with a NUL byte
+nul=$(printf 'v=DMARC1; p=none\0; p=reject' | od -An -tx1 | tr -d ' \n')
 mt_dns \
+	"RR _dmarc.nul.example 16 $(printf '%02x' $((${#nul} / 2)))$nul" \
 	"ZONE orgp.co.uk" \
 	"TXT _dmarc.orgp.co.uk v=DMARC1; p=none; sp=reject" \
 	"TXT sub.orgp.co.uk v=spf1 ip4:192.0.2.10 -all" \
@@ -133,6 +136,9 @@ grep -q '550 5.7.1' "$MT_OUT" || tmx_fail "dmarc-org-fail: sp=reject did not ref
 # two DMARC records at one name: no policy at all
 mt_send dmarc-twice 192.0.2.11 a@twice.example "$(mt_msg dmarc-twice a@twice.example)"
 mt_expect dmarc-twice 'dmarc=none'
+# a record that cannot be read whole is unusable, never read in part
+mt_send dmarc-nul 192.0.2.10 a@pass.example "$(mt_msg dmarc-nul x@nul.example)"
+mt_expect dmarc-nul 'dmarc=permerror \(unusable DMARC record\) header\.from=nul\.example'
 # a DNS failure for the record: temperror, not the organizational domain's
 # (dns_tempfail = no: accepted, with the result saying so)
 mt_send dmarc-temp 192.0.2.10 a@pass.example "$(mt_msg dmarc-temp x@sub.broken.example)"
