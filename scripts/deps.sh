@@ -27,7 +27,8 @@ TMX_BUILD_DEPS="gcc libc6-dev meson ninja-build pkg-config libmilter-dev
 	libsystemd-dev"
 # Real-stack tests and the demo: the actual peers, started by the tests.
 TMX_STACK_DEPS="postfix haproxy swaks dnsmasq-base iproute2 util-linux
-	openssl jq python3 python3-yaml opendkim-tools procps"
+	openssl jq python3 python3-yaml opendkim-tools procps
+	python3-dkim python3-nacl python3-authres python3-dnspython"
 # Sanitizers and fuzzing.
 TMX_FUZZ_DEPS="clang libclang-rt-14-dev valgrind"
 # Debian packaging (scripts/debian-check.sh, dpkg-buildpackage).

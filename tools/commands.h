@@ -13,6 +13,8 @@ int cmd_spf_expand(int argc, char **argv);	/* spf expand DOMAIN */
 int cmd_spf_check(int argc, char **argv);	/* spf check --ip --helo --from */
 int cmd_doctor(int argc, char **argv);		/* doctor DOMAIN [options] */
 int cmd_relay(int argc, char **argv);		/* relay check < message */
+int cmd_arc_verify(int argc, char **argv);	/* arc verify < message */
+int cmd_arc_seal(int argc, char **argv);	/* arc seal --domain ... < message */
 
 struct conf;
 struct lists;

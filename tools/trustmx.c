@@ -3,6 +3,7 @@
  * only the global options and hands each subcommand the arguments from its
  * first word on; the subcommands live in cmd_*.c (see commands.h).
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -25,6 +26,8 @@ static const struct trustmx_cmd trustmx_cmds[] = {
 	{ "spf", "check", cmd_spf_check },
 	{ "doctor", NULL, cmd_doctor },
 	{ "relay", NULL, cmd_relay },
+	{ "arc", "verify", cmd_arc_verify },
+	{ "arc", "seal", cmd_arc_seal },
 };
 
 /* trustmx_usage - the command summary, to fp */
@@ -49,6 +52,9 @@ trustmx_usage(FILE *fp)
 	    "  doctor DOMAIN [options]            check a mail domain's live DNS\n"
 	    "  relay check [-c FILE] < MESSAGE    how the milter reads its Received\n"
 	    "                                     lines: observed, claimed, client\n"
+	    "  arc verify [--json] < MESSAGE      validate its ARC chain (RFC 8617)\n"
+	    "  arc seal --domain D --selector S --key FILE --authserv-id ID\n"
+	    "           [--authres TEXT] < MESSAGE  add an ARC set on top\n"
 	    "\n"
 	    "\"trustmx COMMAND --help\" describes one command; see trustmx(1).\n",
 	    fp);
@@ -81,6 +87,13 @@ trustmx_find(int argc, char **argv)
 	return NULL;
 }
 
+/* trustmx_two_words - a command whose second word names it too */
+static bool
+trustmx_two_words(const char *word1)
+{
+	return strcmp(word1, "spf") == 0 || strcmp(word1, "arc") == 0;
+}
+
 /* main - global options, then the subcommand's own exit status */
 int
 main(int argc, char **argv)
@@ -101,8 +114,8 @@ main(int argc, char **argv)
 	c = trustmx_find(argc - 1, argv + 1);
 	if (c == NULL) {
 		fprintf(stderr, "trustmx: unknown command \"%s%s%s\"\n",
-		    argv[1], argc > 2 && strcmp(argv[1], "spf") == 0 ? " " : "",
-		    argc > 2 && strcmp(argv[1], "spf") == 0 ? argv[2] : "");
+		    argv[1], argc > 2 && trustmx_two_words(argv[1]) ? " " : "",
+		    argc > 2 && trustmx_two_words(argv[1]) ? argv[2] : "");
 		trustmx_usage(stderr);
 		return 2;
 	}
