@@ -65,6 +65,9 @@ static conf_check_fn conf_check_action;
 static conf_check_fn conf_check_milter_socket;
 static conf_check_fn conf_check_word;
 static conf_check_fn conf_check_addresses;
+static conf_check_fn conf_check_domains;
+static conf_check_fn conf_check_domain;
+static conf_check_fn conf_check_opt_path;
 
 /* Every key of every program; trustmx.conf(5) documents each row. */
 static const struct conf_key conf_keys[] = {
@@ -118,6 +121,12 @@ static const struct conf_key conf_keys[] = {
 	{ "public_suffix_list", CT_STR,
 	  "/usr/share/publicsuffix/public_suffix_list.dat", 0, 0, P_MILTER,
 	  conf_check_path },
+	{ "arc_verify", CT_BOOL, "yes", 0, 0, P_MILTER, NULL },
+	{ "arc_trusted_sealers", CT_STR, "", 0, 0, P_MILTER,
+	  conf_check_domains },
+	{ "arc_seal_domain", CT_STR, "", 0, 0, P_MILTER, conf_check_domain },
+	{ "arc_seal_selector", CT_STR, "", 0, 0, P_MILTER, conf_check_domain },
+	{ "arc_seal_key", CT_STR, "", 0, 0, P_MILTER, conf_check_opt_path },
 };
 
 #define CONF_NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
@@ -377,6 +386,56 @@ conf_check_path(const char *value, const char **reason_r)
 		return -1;
 	}
 	return 0;
+}
+
+/* conf_check_opt_path - empty, or an absolute path */
+static int
+conf_check_opt_path(const char *value, const char **reason_r)
+{
+	return value[0] == '\0' ? 0 : conf_check_path(value, reason_r);
+}
+
+/* conf_check_domain - empty, or a domain name (or selector) in ASCII */
+static int
+conf_check_domain(const char *value, const char **reason_r)
+{
+	const char *p, *label = value;
+
+	for (p = value; ; p++) {
+		if (*p == '.' || *p == '\0') {
+			if (p == label || p - label > 63) {
+				*reason_r = p == label ? "empty label in a "
+				    "domain name" : "label longer than 63 "
+				    "characters";
+				return value[0] == '\0' ? 0 : -1;
+			}
+			if (*p == '\0')
+				break;
+			label = p + 1;
+		} else if (!isalnum((unsigned char)*p) && *p != '-' &&
+			   *p != '_') {
+			*reason_r = "not a domain name";
+			return -1;
+		}
+	}
+	if (p - value > 253) {
+		*reason_r = "domain name longer than 253 characters";
+		return -1;
+	}
+	return 0;
+}
+
+/* conf_check_domains - domain names separated by commas or blanks */
+static int
+conf_check_domains(const char *value, const char **reason_r)
+{
+	char **words = conf_words(value);
+	int rc = 0;
+
+	for (size_t i = 0; words[i] != NULL && rc == 0; i++)
+		rc = conf_check_domain(words[i], reason_r);
+	conf_words_free(words);
+	return rc;
 }
 
 /* conf_check_facility - a syslog facility name */

@@ -583,6 +583,11 @@ conf_start_check(const struct conf *conf, const char *path,
 	/* opened later, as the user */
 	conf_start_add(&ctx, CONF_START_READ, NULL, path, path);
 	conf_start_lists(&ctx);
+	if (program == CONF_START_MILTER &&
+	    conf_str(conf, "arc_seal_key")[0] != '\0')
+		conf_start_add(&ctx, CONF_START_READ, "arc_seal_key",
+			       conf_str(conf, "arc_seal_key"),
+			       conf_str(conf, "arc_seal_key"));
 	if (conf_start_probe(&ctx, drops ? &as : NULL, why, sizeof(why)) < 0)
 		conf_start_reportf(&ctx, true, "%s: %s",
 				   conf_start_where(&ctx, "user", where,

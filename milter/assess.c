@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "arcv.h"
 #include "assess.h"
 #include "dmarc.h"
 #include "log.h"
@@ -52,9 +53,31 @@ assess_relay(struct spf_layer *spf, struct session *s, struct results *res)
 	assess_spf_on(spf, &rec.client, rec.helo, m, r);
 }
 
+/* assess_sealed - a trusted relay's own seal names its client: true */
+static bool
+assess_sealed(struct session *s, const struct arc_result *chain,
+	      struct results *res)
+{
+	struct session_msg *m = &s->msg;
+	const char *why = NULL;
+
+	if (chain == NULL || chain->nsets == 0)
+		return false;
+	if (!arcv_relay_evidence(chain, m->settings->arc_trusted, &res->spf,
+				 &why)) {
+		log_info("%s: relay %s: ARC evidence not used: %s", m->qid,
+			 s->client_text, why);
+		return false;
+	}
+	snprintf(res->spf.relay, sizeof(res->spf.relay), "%s",
+		 s->client_text);
+	return true;
+}
+
 /* assess_spf - SPF for the message, on the right client */
 static void
-assess_spf(struct spf_layer *spf, struct session *s, struct results *res)
+assess_spf(struct spf_layer *spf, struct session *s,
+	   const struct arc_result *chain, struct results *res)
 {
 	struct session_msg *m = &s->msg;
 	struct results_spf *r = &res->spf;
@@ -72,7 +95,8 @@ assess_spf(struct spf_layer *spf, struct session *s, struct results *res)
 	}
 	res->via_relay = settings_is_relay(m->settings, &s->client);
 	if (res->via_relay) {
-		assess_relay(spf, s, res);
+		if (!assess_sealed(s, chain, res))
+			assess_relay(spf, s, res);
 		return;
 	}
 	r->source = RESULTS_SPF_DIRECT;
@@ -84,12 +108,29 @@ void
 assess_message(struct spf_layer *spf, struct session *s, struct results *res)
 {
 	struct session_msg *m = &s->msg;
+	const struct arc_result *chain = NULL;
 
 	memset(res, 0, sizeof(*res));
 	snprintf(res->qid, sizeof(res->qid), "%s", m->qid);
-	assess_spf(spf, s, res);
+	if (s->has_client)
+		snprintf(res->client, sizeof(res->client), "%s",
+			 s->client_text);
+	/* sealing needs the chain's state even when arc_verify is off, and
+	 * our set's AAR states it (arc=, smtp.remote-ip); only a verifying
+	 * milter lets trusted sealers act */
+	if (m->arc != NULL) {
+		chain = arc_msg_verify(m->arc);
+		arcv_record(chain, &res->arc);
+	}
+	if (!m->settings->arc_verify)
+		chain = NULL;
+	assess_spf(spf, s, chain, res);
 	dkimv_finish(m->dkim, &res->dkim);
 	dmarc_check(m->nfrom, &m->from, m->from_error,
 		    res->spf.client[0] ? res->spf.client : s->client_text,
 		    res);
+	if (chain != NULL && res->dmarc.result != NULL &&
+	    strcmp(res->dmarc.result, "fail") == 0)
+		arcv_override(chain, m->settings->arc_trusted, &res->dmarc,
+			      &res->arc);
 }

@@ -5,6 +5,7 @@
  * without guessing (no From, several From fields, several author domains)
  * gets dmarc=none or permerror and is never rejected for it.
  */
+#include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -42,6 +43,42 @@ dmarc_lib_init(const char *public_suffix_list, char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
+}
+
+/* dmarc_org_domain - see dmarc.h */
+void
+dmarc_org_domain(const char *domain, char *org, size_t size)
+{
+	u_char tld[DMARC_MAXHOSTNAMELEN], lower[DMARC_MAXHOSTNAMELEN];
+	size_t i;
+
+	/* the suffix list is lower case, and its lookup case-sensitive */
+	for (i = 0; domain[i] != '\0' && i + 1 < sizeof(lower); i++)
+		lower[i] = (u_char)tolower((unsigned char)domain[i]);
+	lower[i] = '\0';
+	memset(tld, 0, sizeof(tld));
+	if (opendmarc_get_tld(lower, tld, sizeof(tld)) != 0 ||
+	    tld[0] == '\0')
+		snprintf(org, size, "%s", (char *)lower);
+	else
+		snprintf(org, size, "%s", (char *)tld);
+}
+
+/* dmarc_aligned - see dmarc.h */
+bool
+dmarc_aligned(const char *domain, const char *from_domain, bool strict)
+{
+	char a[DMARC_MAXHOSTNAMELEN], b[DMARC_MAXHOSTNAMELEN];
+
+	if (domain[0] == '\0' || from_domain[0] == '\0')
+		return false;
+	if (strcasecmp(domain, from_domain) == 0)
+		return true;
+	if (strict)
+		return false;
+	dmarc_org_domain(domain, a, sizeof(a));
+	dmarc_org_domain(from_domain, b, sizeof(b));
+	return strcasecmp(a, b) == 0;
 }
 
 /* dmarc_set - the result and a comment */
@@ -88,9 +125,7 @@ dmarc_feed(DMARC_POLICY_T *pctx, const struct results *res)
 {
 	const struct results_spf *spf = &res->spf;
 
-	if ((spf->source == RESULTS_SPF_DIRECT ||
-	     spf->source == RESULTS_SPF_RECOVERED) &&
-	    spf->verdict.domain[0] != '\0')
+	if (results_spf_judged(spf) && spf->verdict.domain[0] != '\0')
 		opendmarc_policy_store_spf(pctx,
 			(u_char *)spf->verdict.domain,
 			dmarc_spf_outcome(spf->verdict.result),
@@ -126,6 +161,18 @@ dmarc_policy_of(int p)
 	}
 }
 
+/* dmarc_record_alignment - adkim= and aspf= */
+static void
+dmarc_record_alignment(DMARC_POLICY_T *pctx, struct results_dmarc *dm)
+{
+	int adkim = 0, aspf = 0;
+
+	opendmarc_policy_fetch_adkim(pctx, &adkim);
+	opendmarc_policy_fetch_aspf(pctx, &aspf);
+	dm->strict_dkim = adkim == DMARC_RECORD_A_STRICT;
+	dm->strict_spf = aspf == DMARC_RECORD_A_STRICT;
+}
+
 /* dmarc_record_policy - p or sp (whichever applies), pct */
 static void
 dmarc_record_policy(DMARC_POLICY_T *pctx, struct results_dmarc *dm)
@@ -136,6 +183,7 @@ dmarc_record_policy(DMARC_POLICY_T *pctx, struct results_dmarc *dm)
 	opendmarc_policy_fetch_p(pctx, &p);
 	opendmarc_policy_fetch_sp(pctx, &sp);
 	opendmarc_policy_fetch_pct(pctx, &pct);
+	dmarc_record_alignment(pctx, dm);
 	dm->pct = pct < 0 || pct > 100 ? 100 : pct;
 	dm->policy = dmarc_policy_of(p);
 	org[0] = '\0';

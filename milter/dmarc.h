@@ -6,6 +6,7 @@
 #ifndef TMX_DMARC_H
 #define TMX_DMARC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "fromhdr.h"
@@ -13,6 +14,14 @@
 
 /* dmarc_lib_init - once, before threads: the public suffix list; 0 or -1 */
 int dmarc_lib_init(const char *public_suffix_list, char *err, size_t errlen);
+
+/* dmarc_org_domain - the organizational domain of domain (the PSL's
+ * answer; domain itself when it has none) */
+void dmarc_org_domain(const char *domain, char *org, size_t size);
+
+/* dmarc_aligned - does domain align with from_domain (strict: equal;
+ * relaxed: the same organizational domain), case-insensitive */
+bool dmarc_aligned(const char *domain, const char *from_domain, bool strict);
 
 /*
  * dmarc_check - fill res->dmarc from the From header summary (nfrom is the

@@ -77,6 +77,15 @@ headers_spf(struct authres *ar, const struct results_spf *spf)
 			sizeof(comment) - strlen(comment) - 1);
 		authres_comment(ar, comment);
 		break;
+	case RESULTS_SPF_SEALED:
+		authres_method(ar, "spf",
+			       spf_outcome_name(spf->verdict.result));
+		snprintf(comment, sizeof(comment),
+			 "client %s and its SPF result from ARC set i=%u "
+			 "of trusted relay %s at %s", spf->client,
+			 spf->seal_instance, spf->sealer, spf->relay);
+		authres_comment(ar, comment);
+		break;
 	case RESULTS_SPF_DIRECT:
 		authres_method(ar, "spf",
 			       spf_outcome_name(spf->verdict.result));
@@ -112,9 +121,11 @@ headers_dkim(struct authres *ar, const struct results_dkim *dkim)
 
 /* headers_dmarc - the dmarc= method */
 static void
-headers_dmarc(struct authres *ar, const struct results_dmarc *dm)
+headers_dmarc(struct authres *ar, const struct results_dmarc *dm,
+	      const struct results_arc *arc)
 {
-	char comment[256];
+	char comment[640];
+	size_t n;
 
 	authres_method(ar, "dmarc", dm->result ? dm->result : "none");
 	if (dm->policy != RESULTS_POLICY_UNKNOWN)
@@ -124,10 +135,44 @@ headers_dmarc(struct authres *ar, const struct results_dmarc *dm)
 			 dm->comment[0] ? "; " : "", dm->comment);
 	else
 		snprintf(comment, sizeof(comment), "%s", dm->comment);
+	n = strlen(comment);
+	if (arc->override)
+		snprintf(comment + n, sizeof(comment) - n, "; policy not "
+			 "applied: ARC set i=%u of trusted sealer %s saw %s",
+			 arc->override_instance, arc->override_sealer,
+			 arc->override_evidence);
 	if (comment[0] != '\0')
 		authres_comment(ar, comment);
 	if (dm->from_domain[0] != '\0')
 		authres_prop(ar, "header.from", dm->from_domain);
+}
+
+/* headers_arc - the arc= method (RFC 8617 7.2: header.oldest-pass,
+ * smtp.remote-ip), with the sealers in the comment */
+static void
+headers_arc(struct authres *ar, const struct results_arc *arc,
+	    const char *client)
+{
+	static const char *const cv[] = { "none", "pass", "fail" };
+	char comment[640], oldest[16];
+
+	if (!arc->checked)
+		return;
+	authres_method(ar, "arc", cv[arc->cv >= 0 && arc->cv <= 2 ?
+					arc->cv : 2]);
+	if (arc->nsets > 0) {
+		snprintf(comment, sizeof(comment), "%s%s%s", arc->sealers,
+			 arc->reason[0] ? "; " : "", arc->reason);
+		authres_comment(ar, comment);
+	} else if (arc->reason[0] != '\0') {
+		authres_comment(ar, arc->reason);
+	}
+	if (arc->cv == 1) {
+		snprintf(oldest, sizeof(oldest), "%u", arc->oldest_pass);
+		authres_prop(ar, "header.oldest-pass", oldest);
+	}
+	if (client != NULL && client[0] != '\0')
+		authres_prop(ar, "smtp.remote-ip", client);
 }
 
 /* headers_authres - see headers.h */
@@ -140,7 +185,8 @@ headers_authres(const struct results *res, const char *authserv_id,
 	authres_init(&ar, buf, size, authserv_id);
 	headers_spf(&ar, &res->spf);
 	headers_dkim(&ar, &res->dkim);
-	headers_dmarc(&ar, &res->dmarc);
+	headers_dmarc(&ar, &res->dmarc, &res->arc);
+	headers_arc(&ar, &res->arc, res->client);
 	return authres_finish(&ar);
 }
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "assess.h"
 #include "headers.h"
@@ -133,6 +134,8 @@ milter_eoh(SMFICTX *ctx)
 	if (s == NULL)
 		return milter_tempfail(ctx, "milter state lost");
 	dkimv_eoh(s->msg.dkim);
+	if (s->msg.arc != NULL)
+		arc_msg_eoh(s->msg.arc);
 	return milter_next(s, SMFIP_NR_EOH);
 }
 
@@ -145,12 +148,66 @@ milter_body(SMFICTX *ctx, unsigned char *buf, size_t len)
 	if (s == NULL)
 		return milter_tempfail(ctx, "milter state lost");
 	dkimv_body(s->msg.dkim, buf, len);
+	if (s->msg.arc != NULL)
+		arc_msg_body(s->msg.arc, buf, len);
 	return milter_next(s, SMFIP_NR_BODY);
+}
+
+/* milter_insert - a header field on top; the leading space as negotiated */
+static int
+milter_insert(SMFICTX *ctx, const struct session *s, const char *name,
+	      const char *value)
+{
+	char *spaced = NULL;
+	int rc;
+
+	if (!s->leadspc)
+		return smfi_insheader(ctx, 0, (char *)name, (char *)value) ==
+		    MI_SUCCESS ? 0 : -1;
+	if (asprintf(&spaced, " %s", value) < 0)
+		return -1;
+	rc = smfi_insheader(ctx, 0, (char *)name, spaced) == MI_SUCCESS ?
+	    0 : -1;
+	free(spaced);
+	return rc;
+}
+
+/*
+ * milter_seal - our ARC set over the A-R value we add, when arc_seal_* is
+ * set. A set that may not be added (a chain already failed, 50 sets) is
+ * only logged: the message goes on unsealed, as it came.
+ */
+static int
+milter_seal(SMFICTX *ctx, struct session *s, const char *authres,
+	    struct results *res)
+{
+	const struct settings *st = s->msg.settings;
+	struct arc_seal seal;
+	const char *why = NULL;
+	int rc = 0;
+
+	if (st->arc_key == NULL || s->msg.arc == NULL)
+		return 0;
+	if (arc_msg_seal(s->msg.arc, st->arc_key, st->arc_seal_domain,
+			 st->arc_seal_selector, authres, time(NULL), &seal,
+			 &why) < 0) {
+		log_info("%s: no ARC set added: %s", res->qid, why);
+		return 0;
+	}
+	arc_seal_lf(&seal);
+	if (milter_insert(ctx, s, ARC_AAR_NAME, seal.aar) < 0 ||
+	    milter_insert(ctx, s, ARC_AMS_NAME, seal.ams) < 0 ||
+	    milter_insert(ctx, s, ARC_SEAL_NAME, seal.seal) < 0)
+		rc = -1;
+	else
+		res->arc.sealed = true;
+	arc_seal_clear(&seal);
+	return rc;
 }
 
 /* milter_headers_out - delete A-R fields claiming our id, add ours on top */
 static int
-milter_headers_out(SMFICTX *ctx, struct session *s, const struct results *res)
+milter_headers_out(SMFICTX *ctx, struct session *s, struct results *res)
 {
 	struct session_msg *m = &s->msg;
 	char *buf;
@@ -171,7 +228,7 @@ milter_headers_out(SMFICTX *ctx, struct session *s, const struct results *res)
 	if (value != NULL &&
 	    smfi_insheader(ctx, 0, HEADERS_AR_NAME,
 			   s->leadspc ? buf : buf + 1) == MI_SUCCESS)
-		rc = 0;
+		rc = milter_seal(ctx, s, value, res);
 	free(buf);
 	return rc;
 }
@@ -188,11 +245,10 @@ milter_log(const struct session *s, const struct results *res,
 		n += (size_t)snprintf(dkim + n, sizeof(dkim) - n, "%s%s/%s",
 				      i ? "," : "", res->dkim.sig[i].result,
 				      res->dkim.sig[i].domain);
-	bool checked = res->spf.source == RESULTS_SPF_DIRECT ||
-	    res->spf.source == RESULTS_SPF_RECOVERED;
+	bool checked = results_spf_judged(&res->spf);
 
-	log_info("%s: client=%s%s%s spf=%s helo=%s dkim=%s dmarc=%s%s%s "
-		 "action=%s (%s)", res->qid, s->client_text,
+	log_info("%s: client=%s%s%s spf=%s helo=%s dkim=%s dmarc=%s%s%s%s "
+		 "arc=%s action=%s (%s)", res->qid, s->client_text,
 		 res->via_relay ? " via-relay original=" : "",
 		 res->via_relay ? res->spf.client : "",
 		 checked ? spf_outcome_name(res->spf.verdict.result) : "none",
@@ -200,13 +256,16 @@ milter_log(const struct session *s, const struct results *res,
 		 "none", dkim,
 		 res->dmarc.result ? res->dmarc.result : "none",
 		 res->dmarc.from_domain[0] ? " from=" : "",
-		 res->dmarc.from_domain, verdict_action_name(v->action),
+		 res->dmarc.from_domain,
+		 res->arc.override ? " (arc override)" : "",
+		 res->arc.checked ? arc_cv_name((enum arc_cv)res->arc.cv) :
+		 "off", verdict_action_name(v->action),
 		 v->reason);
 }
 
 /* milter_act - carry out the verdict */
 static sfsistat
-milter_act(SMFICTX *ctx, struct session *s, const struct results *res,
+milter_act(SMFICTX *ctx, struct session *s, struct results *res,
 	   const struct verdict *v)
 {
 	char text[640];

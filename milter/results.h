@@ -24,6 +24,7 @@ enum results_spf_source {
 	RESULTS_SPF_RELAY_UNUSABLE,	/* relay without a usable line: none */
 	RESULTS_SPF_SKIPPED_AUTH,	/* authenticated submission */
 	RESULTS_SPF_SKIPPED_LOCAL,	/* no network client (local submission) */
+	RESULTS_SPF_SEALED,		/* a trusted relay's own ARC seal said */
 };
 
 struct results_spf {
@@ -34,6 +35,8 @@ struct results_spf {
 	unsigned hops;			/* trusted relays walked through */
 	const char *layout;		/* static: the relay line's family */
 	char relay_note[320];		/* why no client was recovered */
+	char sealer[RESULTS_NAME_MAX];	/* SEALED: the relay's ARC domain */
+	unsigned seal_instance;		/* SEALED: its set's i= */
 	char mail_from[RESULTS_NAME_MAX];	/* envelope sender, "" for <> */
 	char helo[RESULTS_NAME_MAX];	/* HELO judged */
 };
@@ -66,16 +69,43 @@ struct results_dmarc {
 	enum results_policy policy;	/* p or sp, whichever applied */
 	bool subdomain_policy;		/* sp= applied */
 	int pct;			/* 0-100 */
+	bool strict_dkim, strict_spf;	/* adkim=s, aspf=s */
 	char comment[160];
+};
+
+/* ARC: the chain, and what a trusted sealer's word changed */
+struct results_arc {
+	bool checked;			/* arc_verify on: verified */
+	int cv;				/* enum arc_cv */
+	unsigned nsets, oldest_pass;
+	bool temperror;
+	char reason[96];		/* why fail */
+	char sealers[512];		/* "i=1 a.example, i=2 b.example" */
+	bool override;			/* DMARC fail not enforced */
+	unsigned override_instance;
+	char override_sealer[RESULTS_NAME_MAX];
+	char override_evidence[192];	/* what the sealer's AAR said */
+	bool sealed;			/* we added our own set */
 };
 
 struct results {
 	char qid[32];
+	char client[TMX_ADDR_STRLEN];	/* the connecting client, "" if local */
 	bool via_relay;			/* the client is in relay_networks */
 	bool submission;		/* authenticated or local: never refused */
 	struct results_spf spf;
 	struct results_dkim dkim;
 	struct results_dmarc dmarc;
+	struct results_arc arc;
 };
+
+/* results_spf_judged - did an SPF verdict come out (ours or a sealer's) */
+static inline bool
+results_spf_judged(const struct results_spf *spf)
+{
+	return spf->source == RESULTS_SPF_DIRECT ||
+	    spf->source == RESULTS_SPF_RECOVERED ||
+	    spf->source == RESULTS_SPF_SEALED;
+}
 
 #endif

@@ -89,7 +89,13 @@ session_msg_start(struct session *s, const char *mail_from,
 	s->msg.mail_from = session_strip_brackets(mail_from);
 	s->msg.authenticated = authenticated;
 	s->msg.dkim = dkimv_new(dkim_lib, s->msg.qid);
-	if (s->msg.dkim == NULL || s->msg.settings == NULL)
+	if (s->msg.dkim == NULL || s->msg.settings == NULL) {
+		s->msg.internal_error = true;
+		return;
+	}
+	if ((s->msg.settings->arc_verify || s->msg.settings->arc_key) &&
+	    (s->msg.arc = arc_msg_new(s->msg.settings->arc_key != NULL)) ==
+	    NULL)
 		s->msg.internal_error = true;
 }
 
@@ -141,6 +147,8 @@ session_msg_header(struct session *s, const char *name, const char *value)
 	} else if (strcasecmp(name, HEADERS_AR_NAME) == 0) {
 		session_authres(m, value);
 	}
+	if (m->arc != NULL && arc_msg_header(m->arc, name, value) < 0)
+		m->internal_error = true;
 	if (s->leadspc) {
 		dkimv_header(m->dkim, name, value);
 	} else {
@@ -160,6 +168,7 @@ session_msg_end(struct session *s)
 	settings_release(m->settings);
 	free(m->mail_from);
 	dkimv_free(m->dkim);
+	arc_msg_free(m->arc);
 	for (size_t i = 0; i < m->nreceived; i++)
 		free(m->received[i]);
 	free(m->ours);

@@ -25,6 +25,7 @@ struct session_msg {
 	bool authenticated;		/* {auth_authen} was set */
 	char qid[32];			/* "NOQUEUE" until known */
 	struct dkimv *dkim;
+	struct arc_msg *arc;		/* NULL: arc_verify off, no sealing */
 	char *received[SESSION_MAX_RECEIVED];
 	size_t nreceived;
 	unsigned nfrom;			/* From header fields seen */

@@ -3,6 +3,9 @@
  * milter's configuration snapshots. The lock guards only the pointer and
  * the counts; a snapshot itself is read-only once built.
  */
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +21,8 @@ struct settings_file {
 	unsigned refs;		/* under the settings lock */
 	struct conf *conf;
 	struct relay_format *relay_format;	/* how relays' lines read */
+	char **arc_trusted;		/* arc_trusted_sealers */
+	struct arc_key *arc_key;	/* arc_seal_key, or NULL */
 };
 
 static pthread_mutex_t settings_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -50,8 +55,48 @@ static void
 settings_file_free(struct settings_file *file)
 {
 	relay_format_free(file->relay_format);
+	conf_words_free(file->arc_trusted);
+	arc_key_free(file->arc_key);
 	conf_free(file->conf);
 	free(file);
+}
+
+/*
+ * settings_arc_key - arc_seal_key, when sealing is on: all three arc_seal_*
+ * keys or none; a key file that only its owner may read (the daemon's
+ * user, as it reads the file again at every reload). 0 or -1 with err.
+ */
+static int
+settings_arc_key(struct settings_file *file, char *err, size_t errlen)
+{
+	const struct conf *c = file->conf;
+	const char *path = conf_str(c, "arc_seal_key"), *why = NULL;
+	bool dom = conf_str(c, "arc_seal_domain")[0] != '\0';
+	bool sel = conf_str(c, "arc_seal_selector")[0] != '\0';
+	struct stat st;
+
+	if (!dom && !sel && path[0] == '\0')
+		return 0;
+	if (!dom || !sel || path[0] == '\0') {
+		snprintf(err, errlen, "%s: arc_seal_domain, arc_seal_selector "
+			 "and arc_seal_key go together: set all three or none",
+			 conf_where(c, path[0] ? "arc_seal_key" : dom ?
+				    "arc_seal_domain" : "arc_seal_selector"));
+		return -1;
+	}
+	if (stat(path, &st) < 0)
+		why = strerror(errno);
+	else if ((st.st_mode & 077) != 0)
+		why = "group or others may read it (chmod 600, owned by the "
+		      "milter's user)";
+	else if ((file->arc_key = arc_key_load(path, &why)) == NULL && !why)
+		why = "not a usable private key";
+	if (why != NULL) {
+		snprintf(err, errlen, "%s: arc_seal_key: %s: %s",
+			 conf_where(c, "arc_seal_key"), path, why);
+		return -1;
+	}
+	return 0;
 }
 
 /* settings_file_load - read path and its relay_format; one reference */
@@ -76,6 +121,12 @@ settings_file_load(const char *path, char *err, size_t errlen)
 			       &file->relay_format, why, sizeof(why)) < 0) {
 		snprintf(err, errlen, "%s: %s",
 			 conf_where(file->conf, "relay_format"), why);
+		settings_file_free(file);
+		return NULL;
+	}
+	file->arc_trusted = conf_words(conf_str(file->conf,
+						"arc_trusted_sealers"));
+	if (settings_arc_key(file, err, errlen) < 0) {
 		settings_file_free(file);
 		return NULL;
 	}
@@ -124,6 +175,11 @@ settings_build(struct settings_file *file, lists_spf_fn *lookup,
 	s->policy.dmarc_quarantine = conf_bool(s->conf, "dmarc_quarantine");
 	s->policy.relay_quarantine = conf_bool(s->conf, "relay_quarantine");
 	s->policy.dns_tempfail = conf_bool(s->conf, "dns_tempfail");
+	s->arc_verify = conf_bool(s->conf, "arc_verify");
+	s->arc_trusted = file->arc_trusted;
+	s->arc_key = file->arc_key;
+	s->arc_seal_domain = conf_str(s->conf, "arc_seal_domain");
+	s->arc_seal_selector = conf_str(s->conf, "arc_seal_selector");
 	return s;
 }
 

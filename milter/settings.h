@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "arc.h"
 #include "conf.h"
 #include "lists.h"
 #include "relay_format.h"
@@ -28,6 +29,10 @@ struct settings {
 	const struct relay_format *relay_format;	/* owned by file */
 	const char *authserv_id;	/* owned by conf */
 	struct verdict_policy policy;
+	bool arc_verify;		/* arc_verify */
+	char *const *arc_trusted;	/* arc_trusted_sealers, owned by file */
+	const struct arc_key *arc_key;	/* NULL: no sealing; owned by file */
+	const char *arc_seal_domain, *arc_seal_selector;
 	unsigned long generation;	/* 1 for the first load */
 };
 

@@ -27,8 +27,7 @@ verdict_dns_trouble(const struct results *res)
 static bool
 verdict_spf_failed(const struct results *res)
 {
-	return (res->spf.source == RESULTS_SPF_DIRECT ||
-		res->spf.source == RESULTS_SPF_RECOVERED) &&
+	return results_spf_judged(&res->spf) &&
 	    res->spf.verdict.result == SPF_OUT_FAIL;
 }
 
@@ -56,7 +55,9 @@ verdict_decide(const struct verdict_policy *policy, const struct results *res,
 	       unsigned roll, struct verdict *v)
 {
 	const struct results_dmarc *dm = &res->dmarc;
-	bool dmarc_failed = dm->result != NULL && strcmp(dm->result, "fail") == 0;
+	/* a trusted ARC sealer saw it pass upstream: not enforced */
+	bool dmarc_failed = dm->result != NULL &&
+	    strcmp(dm->result, "fail") == 0 && !res->arc.override;
 	bool sampled = roll < (unsigned)(dm->pct < 0 ? 0 : dm->pct);
 
 	verdict_set(v, VERDICT_ACCEPT, "accepted");

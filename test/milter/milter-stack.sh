@@ -157,7 +157,7 @@ sendmail -C "$TMX_PF/etc" -f a@reject.example user@test.example \
 mt_expect local 'spf=none \(local submission, not checked\)' 'dmarc=fail'
 
 # --- the milter's log carries the queue id ---
-grep -Eq ': [0-9A-F]{6,}: client=192\.0\.2\.10 spf=pass helo=[a-z]+ dkim=none dmarc=pass from=pass\.example action=accept' "$MT_LOG" ||
+grep -Eq ': [0-9A-F]{6,}: client=192\.0\.2\.10 spf=pass helo=[a-z]+ dkim=none dmarc=pass from=pass\.example arc=none action=accept' "$MT_LOG" ||
 	tmx_fail "no per-message log line with the queue id"
 grep -q 'running as user nobody' "$MT_LOG" || tmx_fail "privileges not dropped"
 tmx_postfix_problems 'milter-hold|warning: .*: (hostname|address) .* does not resolve' &&
