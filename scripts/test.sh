@@ -14,7 +14,7 @@ tmx_deps $TMX_BUILD_DEPS $TMX_STACK_DEPS $TMX_FUZZ_DEPS $TMX_DEB_DEPS || exit 1
 bash scripts/relay-mtas.sh || [ $? = 77 ] || exit 1	# Exim, OpenSMTPD: unpacked, not installed
 
 out=${TMX_BUILD_ROOT:-$top/build-test}
-fuzz_seconds=${TMX_FUZZ_SECONDS:-30}
+fuzz_seconds=${TMX_FUZZ_SECONDS:-20}
 mkdir -p "$out"
 
 # run_suite NAME MESON-OPTIONS... - configure, build, test one variant
