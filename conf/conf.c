@@ -35,6 +35,7 @@
 #define CONF_EXPAND_DEPTH 20
 #define CONF_VALUE_MAX	(1024 * 1024)	/* after expansion: no $a$a blowup */
 #define CONF_SUN_PATH_MAX sizeof(((struct sockaddr_un *)0)->sun_path)
+#define CONF_SIZE_MAX	(1L << 40)	/* 1 TB */
 
 enum conf_type {
 	CT_STR,		/* free text, optionally screened by check */
@@ -42,6 +43,7 @@ enum conf_type {
 	CT_INT,		/* decimal within [min, max] */
 	CT_TIME,	/* number and unit s, m, h, d or w; seconds in [min, max] */
 	CT_MODE,	/* octal file mode */
+	CT_SIZE,	/* number and unit k, m or g; bytes in [min, max] */
 	CT_LIST,	/* trust list sources (lists.c builds them) */
 	CT_LISTEN,	/* unix:/path or inet:host:port [haproxy], several */
 };
@@ -62,12 +64,14 @@ static conf_check_fn conf_check_path;
 static conf_check_fn conf_check_facility;
 static conf_check_fn conf_check_user;
 static conf_check_fn conf_check_action;
+static conf_check_fn conf_check_dmarc_mode;
 static conf_check_fn conf_check_milter_socket;
 static conf_check_fn conf_check_word;
 static conf_check_fn conf_check_addresses;
 static conf_check_fn conf_check_domains;
 static conf_check_fn conf_check_domain;
 static conf_check_fn conf_check_opt_path;
+static conf_check_fn conf_check_opt_address;
 
 /* Every key of every program; trustmx.conf(5) documents each row. */
 static const struct conf_key conf_keys[] = {
@@ -121,12 +125,27 @@ static const struct conf_key conf_keys[] = {
 	{ "public_suffix_list", CT_STR,
 	  "/usr/share/publicsuffix/public_suffix_list.dat", 0, 0, P_MILTER,
 	  conf_check_path },
+	{ "dmarc_mode", CT_STR, "rfc9989", 0, 0, P_MILTER,
+	  conf_check_dmarc_mode },
 	{ "arc_verify", CT_BOOL, "yes", 0, 0, P_MILTER, NULL },
 	{ "arc_trusted_sealers", CT_STR, "", 0, 0, P_MILTER,
 	  conf_check_domains },
 	{ "arc_seal_domain", CT_STR, "", 0, 0, P_MILTER, conf_check_domain },
 	{ "arc_seal_selector", CT_STR, "", 0, 0, P_MILTER, conf_check_domain },
 	{ "arc_seal_key", CT_STR, "", 0, 0, P_MILTER, conf_check_opt_path },
+
+	/* DMARC aggregate reports (RFC 9990): the milter's store, and
+	 * "trustmx dmarc report" */
+	{ "dmarc_report_db", CT_STR, "", 0, 0, P_MILTER | P_CLI,
+	  conf_check_opt_path },
+	{ "dmarc_report_retention", CT_TIME, "31d", CONF_DAY,
+	  366 * CONF_DAY, P_MILTER | P_CLI, NULL },
+	{ "dmarc_report_max_size", CT_SIZE, "512m", 0, CONF_SIZE_MAX,
+	  P_MILTER, NULL },
+	{ "dmarc_report_org_name", CT_STR, "", 0, 0, P_CLI, NULL },
+	{ "dmarc_report_email", CT_STR, "", 0, 0, P_CLI,
+	  conf_check_opt_address },
+	{ "dmarc_report_envelope_to", CT_BOOL, "no", 0, 0, P_CLI, NULL },
 };
 
 #define CONF_NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
@@ -364,6 +383,34 @@ conf_fmt_time(long secs, char *buf, size_t size)
 	return buf;
 }
 
+/* conf_parse_size - "1048576", "64k", "512m", "2g" (1024-based) to bytes */
+static int
+conf_parse_size(const char *text, long *bytes_r)
+{
+	char *end;
+	long n, unit;
+
+	errno = 0;
+	if (!isdigit((unsigned char)*text))
+		return -1;
+	n = strtol(text, &end, 10);
+	if (errno != 0)
+		return -1;
+	switch (tolower((unsigned char)*end)) {
+	case '\0': unit = 1; break;
+	case 'k': unit = 1L << 10; break;
+	case 'm': unit = 1L << 20; break;
+	case 'g': unit = 1L << 30; break;
+	default: return -1;
+	}
+	if (*end != '\0' && end[1] != '\0')
+		return -1;
+	if (n > LONG_MAX / unit)
+		return -1;
+	*bytes_r = n * unit;
+	return 0;
+}
+
 /* conf_parse_long - a whole decimal (or octal with base 8) number */
 static int
 conf_parse_long(const char *text, int base, long *num_r)
@@ -423,6 +470,25 @@ conf_check_domain(const char *value, const char **reason_r)
 		return -1;
 	}
 	return 0;
+}
+
+/* conf_check_opt_address - empty, or local@domain (no display name) */
+static int
+conf_check_opt_address(const char *value, const char **reason_r)
+{
+	const char *at = strrchr(value, '@'), *p;
+
+	if (value[0] == '\0')
+		return 0;
+	*reason_r = "is not an address (local-part@domain)";
+	if (at == NULL || at == value || at - value > 64)
+		return -1;
+	for (p = value; p < at; p++)
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f ||
+		    strchr("<>()[]\\,;:\"@", *p) != NULL)
+			return -1;
+	return conf_check_domain(at + 1, reason_r) < 0 || at[1] == '\0' ?
+	    -1 : 0;
 }
 
 /* conf_check_domains - domain names separated by commas or blanks */
@@ -512,6 +578,16 @@ conf_check_action(const char *value, const char **reason_r)
 		return -1;
 	}
 	return 0;
+}
+
+/* conf_check_dmarc_mode - rfc9989 or rfc7489 */
+static int
+conf_check_dmarc_mode(const char *value, const char **reason_r)
+{
+	if (strcmp(value, "rfc9989") == 0 || strcmp(value, "rfc7489") == 0)
+		return 0;
+	*reason_r = "must be rfc9989 or rfc7489";
+	return -1;
 }
 
 /* conf_check_port - a port number 1..65535 */
@@ -725,6 +801,18 @@ conf_validate(struct conf_value *v, const struct conf_key *k, char *err,
 					 "(%s..%s)", k->name, v->value,
 					 conf_fmt_time(k->min, lo, sizeof(lo)),
 					 conf_fmt_time(k->max, hi, sizeof(hi)));
+		return 0;
+	case CT_SIZE:
+		if (conf_parse_size(v->value, &v->num) < 0)
+			return conf_fail(err, errlen, v->where,
+					 "%s: bad size \"%s\" (use a number "
+					 "of bytes, or with unit k, m or g)",
+					 k->name, v->value);
+		if (v->num < k->min || v->num > k->max)
+			return conf_fail(err, errlen, v->where,
+					 "%s: value \"%s\" out of range "
+					 "(%ld..%ld bytes)", k->name, v->value,
+					 k->min, k->max);
 		return 0;
 	case CT_LISTEN:
 		return conf_listen_parse(v, k->name, err, errlen);
@@ -1023,6 +1111,13 @@ long
 conf_time(const struct conf *conf, const char *key)
 {
 	return conf_get(conf, key, CT_TIME, true)->num;
+}
+
+/* conf_size - a size key in bytes */
+long
+conf_size(const struct conf *conf, const char *key)
+{
+	return conf_get(conf, key, CT_SIZE, true)->num;
 }
 
 /* conf_where - where the key was set */

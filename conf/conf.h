@@ -35,6 +35,9 @@ bool conf_bool(const struct conf *conf, const char *key);
 long conf_int(const struct conf *conf, const char *key);
 long conf_time(const struct conf *conf, const char *key);
 
+/* conf_size - a size key in bytes (accepts 4096, 64k, 512m, 2g) */
+long conf_size(const struct conf *conf, const char *key);
+
 /* conf_where - "file:line" where key was set, or "default" */
 const char *conf_where(const struct conf *conf, const char *key);
 

@@ -356,6 +356,27 @@ conf_start_lists(struct conf_start_ctx *ctx)
 			       conf_str(ctx->conf, "spf_cache_dir"));
 }
 
+/*
+ * conf_start_report_db - dmarc_report_db's directory, where SQLite makes
+ * the database and its -wal and -shm files, as the user
+ */
+static void
+conf_start_report_db(struct conf_start_ctx *ctx)
+{
+	const char *db = conf_str(ctx->conf, "dmarc_report_db");
+	const char *slash = strrchr(db, '/');
+	char dir[PATH_MAX];
+
+	if (db[0] == '\0' || slash == NULL ||
+	    (size_t)(slash - db) >= sizeof(dir))
+		return;
+	if (slash == db)
+		slash++;		/* "/x.db": the root */
+	memcpy(dir, db, (size_t)(slash - db));
+	dir[slash - db] = '\0';
+	conf_start_add(ctx, CONF_START_DIR, "dmarc_report_db", db, dir);
+}
+
 /* conf_start_item_report - an item's outcome, and a warning if it is open */
 static void
 conf_start_item_report(struct conf_start_ctx *ctx,
@@ -588,6 +609,8 @@ conf_start_check(const struct conf *conf, const char *path,
 		conf_start_add(&ctx, CONF_START_READ, "arc_seal_key",
 			       conf_str(conf, "arc_seal_key"),
 			       conf_str(conf, "arc_seal_key"));
+	if (program == CONF_START_MILTER)
+		conf_start_report_db(&ctx);
 	if (conf_start_probe(&ctx, drops ? &as : NULL, why, sizeof(why)) < 0)
 		conf_start_reportf(&ctx, true, "%s: %s",
 				   conf_start_where(&ctx, "user", where,

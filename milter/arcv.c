@@ -233,15 +233,15 @@ arcv_evidence(const struct authres_parsed *aar,
 	while ((m = authres_parse_find(aar, "dkim", m)) != NULL)
 		if (strcmp(m->result, "pass") == 0 &&
 		    (v = authres_parse_prop(m, "header", "d")) != NULL &&
-		    dmarc_aligned(v, dm->from_domain, dm->strict_dkim)) {
+		    dmarc_identifier_aligned(v, dm, dm->strict_dkim)) {
 			snprintf(out, size, "dkim=pass header.d=%s", v);
 			return true;
 		}
 	while ((m = authres_parse_find(aar, "spf", m)) != NULL)
 		if (strcmp(m->result, "pass") == 0 &&
 		    (v = authres_parse_prop(m, "smtp", "mailfrom")) != NULL &&
-		    dmarc_aligned(arcv_domain_of(v), dm->from_domain,
-				  dm->strict_spf)) {
+		    dmarc_identifier_aligned(arcv_domain_of(v), dm,
+					     dm->strict_spf)) {
 			snprintf(out, size, "spf=pass smtp.mailfrom=%s", v);
 			return true;
 		}

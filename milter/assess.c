@@ -128,7 +128,7 @@ assess_message(struct spf_layer *spf, struct session *s, struct results *res)
 	dkimv_finish(m->dkim, &res->dkim);
 	dmarc_check(m->nfrom, &m->from, m->from_error,
 		    res->spf.client[0] ? res->spf.client : s->client_text,
-		    res);
+		    m->settings->dmarc_rfc7489, res);
 	if (chain != NULL && res->dmarc.result != NULL &&
 	    strcmp(res->dmarc.result, "fail") == 0)
 		arcv_override(chain, m->settings->arc_trusted, &res->dmarc,

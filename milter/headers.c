@@ -119,22 +119,41 @@ headers_dkim(struct authres *ar, const struct results_dkim *dkim)
 	}
 }
 
+/* headers_dmarc_policy - RFC 9989: the tag that applied and where its
+ * record is, "sp=reject of the organizational domain example.com" */
+static void
+headers_dmarc_policy(const struct results_dmarc *dm, char *buf, size_t size)
+{
+	const char *src = dm->source == NULL ? "" :
+	    strcmp(dm->source, "org") == 0 ?
+	    " of the organizational domain " :
+	    strcmp(dm->source, "psd") == 0 ? " of the public suffix domain " :
+	    "";
+
+	snprintf(buf, size, "%s=%s%s%s%s", dm->applied ? dm->applied : "p",
+		 headers_policy_name(dm->policy), src, src[0] ?
+		 dm->policy_domain : "", dm->testing ? " t=y" : "");
+}
+
 /* headers_dmarc - the dmarc= method */
 static void
 headers_dmarc(struct authres *ar, const struct results_dmarc *dm,
 	      const struct results_arc *arc)
 {
-	char comment[640];
+	char comment[640], policy[320];
 	size_t n;
 
 	authres_method(ar, "dmarc", dm->result ? dm->result : "none");
-	if (dm->policy != RESULTS_POLICY_UNKNOWN)
-		snprintf(comment, sizeof(comment), "%s=%s pct=%d%s%s",
+	if (dm->policy != RESULTS_POLICY_UNKNOWN && dm->rfc9989)
+		headers_dmarc_policy(dm, policy, sizeof(policy));
+	else if (dm->policy != RESULTS_POLICY_UNKNOWN)
+		snprintf(policy, sizeof(policy), "%s=%s pct=%d",
 			 dm->subdomain_policy ? "sp" : "p",
-			 headers_policy_name(dm->policy), dm->pct,
-			 dm->comment[0] ? "; " : "", dm->comment);
+			 headers_policy_name(dm->policy), dm->pct);
 	else
-		snprintf(comment, sizeof(comment), "%s", dm->comment);
+		policy[0] = '\0';
+	snprintf(comment, sizeof(comment), "%s%s%s", policy,
+		 policy[0] && dm->comment[0] ? "; " : "", dm->comment);
 	n = strlen(comment);
 	if (arc->override)
 		snprintf(comment + n, sizeof(comment) - n, "; policy not "
@@ -145,6 +164,14 @@ headers_dmarc(struct authres *ar, const struct results_dmarc *dm,
 		authres_comment(ar, comment);
 	if (dm->from_domain[0] != '\0')
 		authres_prop(ar, "header.from", dm->from_domain);
+	/* RFC 9989's polrec ptype: the record's p=, its domain if not the
+	 * From domain's */
+	if (dm->rfc9989 && dm->published_p != RESULTS_POLICY_UNKNOWN)
+		authres_prop(ar, "polrec.p",
+			     headers_policy_name(dm->published_p));
+	if (dm->rfc9989 && dm->policy_domain[0] != '\0' &&
+	    strcasecmp(dm->policy_domain, dm->from_domain) != 0)
+		authres_prop(ar, "polrec.domain", dm->policy_domain);
 }
 
 /* headers_arc - the arc= method (RFC 8617 7.2: header.oldest-pass,

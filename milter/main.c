@@ -31,6 +31,7 @@
 #include "progname.h"
 #include "milter.h"
 #include "refresh.h"
+#include "report.h"
 #include "settings.h"
 #include "supervise.h"
 
@@ -202,6 +203,7 @@ main_milter(void)
 	daemon_drop_privileges(pw);
 	smfi_settimeout((int)conf_time(s->conf, "milter_timeout"));
 	settings_install(s);
+	report_sync(s);
 	if (refresh_start(main_conf_path, spf, err, sizeof(err)) < 0)
 		fatalx("cannot start the refresh thread: %s", err);
 	log_info("%s %s listening on %s", MAIN_NAME, TMX_VERSION_STRING,
@@ -210,6 +212,7 @@ main_milter(void)
 	supervise_listening();
 	if (smfi_main() != MI_SUCCESS)
 		fatalx("libmilter stopped with an error");
+	report_close();
 	log_info("stopped");
 	exit(0);
 }

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "milter.h"
 #include "milter_steps.h"
+#include "report.h"
 #include "session.h"
 #include "verdict.h"
 
@@ -314,6 +315,8 @@ milter_eom(SMFICTX *ctx)
 		       &v);
 	milter_log(s, res, &v);
 	rc = milter_act(ctx, s, res, &v);
+	if (rc != SMFIS_TEMPFAIL)
+		report_add(res, &v, s->msg.mail_from);
 	free(res);
 	session_msg_end(s);
 	return rc;

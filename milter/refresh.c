@@ -14,6 +14,7 @@
 
 #include "log.h"
 #include "refresh.h"
+#include "report.h"
 #include "settings.h"
 
 static const char *refresh_path;
@@ -61,6 +62,7 @@ refresh_reload(void)
 	}
 	refresh_restart_keys(old, s);
 	settings_release(old);
+	report_sync(s);
 	settings_install(s);
 	log_info("configuration reloaded from %s", refresh_path);
 }

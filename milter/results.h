@@ -12,6 +12,7 @@
 
 #include <trustmx/addr.h>
 
+#include "dmarc_eval.h"
 #include "spf.h"
 
 #define RESULTS_MAX_SIGS 16
@@ -66,11 +67,24 @@ enum results_policy {
 struct results_dmarc {
 	const char *result;	/* "pass", "fail", "none", "temperror", "permerror" */
 	char from_domain[RESULTS_NAME_MAX];	/* "" when there is none to name */
-	enum results_policy policy;	/* p or sp, whichever applied */
-	bool subdomain_policy;		/* sp= applied */
-	int pct;			/* 0-100 */
+	enum results_policy policy;	/* p, sp (or np), whichever applied */
+	bool subdomain_policy;		/* sp= (or np=) applied */
+	int pct;			/* 0-100 (rfc7489 only) */
 	bool strict_dkim, strict_spf;	/* adkim=s, aspf=s */
 	char comment[160];
+	/* RFC 9989 (dmarc_mode = rfc9989) */
+	bool rfc9989;
+	enum results_policy disposition;	/* on fail: policy, a level
+						 * lower with t=y */
+	bool testing;			/* t=y */
+	const char *applied;		/* "p", "sp", "np" (static) */
+	const char *source;		/* "author", "org", "psd" (static) */
+	char policy_domain[RESULTS_NAME_MAX];	/* where the record is */
+	char org_domain[RESULTS_NAME_MAX];	/* the author's, "" unknown */
+	enum results_policy published_p;	/* the record's p= */
+	bool spf_aligned, dkim_aligned;	/* an aligned pass of each */
+	bool removed_tags;		/* pct, rf or ri published */
+	struct dmarc_published published;	/* the record, for reports */
 };
 
 /* ARC: the chain, and what a trusted sealer's word changed */

@@ -175,6 +175,8 @@ settings_build(struct settings_file *file, lists_spf_fn *lookup,
 	s->policy.dmarc_quarantine = conf_bool(s->conf, "dmarc_quarantine");
 	s->policy.relay_quarantine = conf_bool(s->conf, "relay_quarantine");
 	s->policy.dns_tempfail = conf_bool(s->conf, "dns_tempfail");
+	s->dmarc_rfc7489 = strcmp(conf_str(s->conf, "dmarc_mode"),
+				  "rfc7489") == 0;
 	s->arc_verify = conf_bool(s->conf, "arc_verify");
 	s->arc_trusted = file->arc_trusted;
 	s->arc_key = file->arc_key;

@@ -29,6 +29,7 @@ struct settings {
 	const struct relay_format *relay_format;	/* owned by file */
 	const char *authserv_id;	/* owned by conf */
 	struct verdict_policy policy;
+	bool dmarc_rfc7489;		/* dmarc_mode = rfc7489 */
 	bool arc_verify;		/* arc_verify */
 	char *const *arc_trusted;	/* arc_trusted_sealers, owned by file */
 	const struct arc_key *arc_key;	/* NULL: no sealing; owned by file */

@@ -49,6 +49,27 @@ verdict_relay(const struct verdict_policy *policy, const struct results *res,
 			    "authentication failed for mail from a trusted relay");
 }
 
+/*
+ * verdict_disposition - what the policy asks for this failing message:
+ * RFC 9989's disposition (t=y already lowered it a level); for rfc7489,
+ * the policy, or the next one down when pct did not select the message
+ * (RFC 7489 6.6.4)
+ */
+static enum results_policy
+verdict_disposition(const struct results_dmarc *dm, unsigned roll)
+{
+	bool sampled = roll < (unsigned)(dm->pct < 0 ? 0 : dm->pct);
+
+	if (dm->rfc9989)
+		return dm->disposition;
+	if (dm->policy == RESULTS_POLICY_REJECT)
+		return sampled ? RESULTS_POLICY_REJECT :
+		    RESULTS_POLICY_QUARANTINE;
+	if (dm->policy == RESULTS_POLICY_QUARANTINE && sampled)
+		return RESULTS_POLICY_QUARANTINE;
+	return RESULTS_POLICY_NONE;
+}
+
 /* verdict_decide - see verdict.h */
 void
 verdict_decide(const struct verdict_policy *policy, const struct results *res,
@@ -58,7 +79,7 @@ verdict_decide(const struct verdict_policy *policy, const struct results *res,
 	/* a trusted ARC sealer saw it pass upstream: not enforced */
 	bool dmarc_failed = dm->result != NULL &&
 	    strcmp(dm->result, "fail") == 0 && !res->arc.override;
-	bool sampled = roll < (unsigned)(dm->pct < 0 ? 0 : dm->pct);
+	enum results_policy disposition;
 
 	verdict_set(v, VERDICT_ACCEPT, "accepted");
 	if (res->submission)
@@ -74,13 +95,12 @@ verdict_decide(const struct verdict_policy *policy, const struct results *res,
 	}
 	if (!dmarc_failed)
 		return;
-	/* RFC 7489 6.6.4: a message pct did not select gets the next policy down */
-	if (dm->policy == RESULTS_POLICY_REJECT && sampled &&
-	    policy->dmarc_reject)
+	disposition = verdict_disposition(dm, roll);
+	if (disposition == RESULTS_POLICY_REJECT && policy->dmarc_reject)
 		verdict_set(v, VERDICT_REJECT,
 			    "DMARC policy of the From domain says reject");
-	else if (((dm->policy == RESULTS_POLICY_REJECT) ||
-		  (dm->policy == RESULTS_POLICY_QUARANTINE && sampled)) &&
+	else if ((disposition == RESULTS_POLICY_REJECT ||
+		  disposition == RESULTS_POLICY_QUARANTINE) &&
 		 policy->dmarc_quarantine)
 		verdict_set(v, VERDICT_QUARANTINE,
 			    "DMARC policy of the From domain says quarantine");

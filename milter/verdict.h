@@ -31,7 +31,8 @@ struct verdict {
 
 /*
  * verdict_decide - the action for res. roll is a number in [0, 100) drawn
- * per message; DMARC's pct applies when roll < pct.
+ * per message; DMARC's pct applies when roll < pct (dmarc_mode = rfc7489;
+ * RFC 9989 has no pct).
  */
 void verdict_decide(const struct verdict_policy *policy,
 		    const struct results *res, unsigned roll,

@@ -15,6 +15,8 @@ int cmd_doctor(int argc, char **argv);		/* doctor DOMAIN [options] */
 int cmd_relay(int argc, char **argv);		/* relay check < message */
 int cmd_arc_verify(int argc, char **argv);	/* arc verify < message */
 int cmd_arc_seal(int argc, char **argv);	/* arc seal --domain ... < message */
+int cmd_dmarc_check(int argc, char **argv);	/* dmarc check --from DOMAIN */
+int cmd_dmarc_report(int argc, char **argv);	/* dmarc report [--db FILE]... */
 
 struct conf;
 struct lists;

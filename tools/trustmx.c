@@ -28,6 +28,8 @@ static const struct trustmx_cmd trustmx_cmds[] = {
 	{ "relay", NULL, cmd_relay },
 	{ "arc", "verify", cmd_arc_verify },
 	{ "arc", "seal", cmd_arc_seal },
+	{ "dmarc", "check", cmd_dmarc_check },
+	{ "dmarc", "report", cmd_dmarc_report },
 };
 
 /* trustmx_usage - the command summary, to fp */
@@ -55,6 +57,10 @@ trustmx_usage(FILE *fp)
 	    "  arc verify [--json] < MESSAGE      validate its ARC chain (RFC 8617)\n"
 	    "  arc seal --domain D --selector S --key FILE --authserv-id ID\n"
 	    "           [--authres TEXT] < MESSAGE  add an ARC set on top\n"
+	    "  dmarc check --from DOMAIN [--spf R:D] [--dkim R:D[:S]]... [--json]\n"
+	    "                                     DMARC by RFC 9989 (DNS Tree Walk)\n"
+	    "  dmarc report [-c FILE] [--db FILE]... [--period P] [--dry-run]\n"
+	    "                                     DMARC aggregate reports (RFC 9990)\n"
 	    "\n"
 	    "\"trustmx COMMAND --help\" describes one command; see trustmx(1).\n",
 	    fp);
@@ -91,7 +97,8 @@ trustmx_find(int argc, char **argv)
 static bool
 trustmx_two_words(const char *word1)
 {
-	return strcmp(word1, "spf") == 0 || strcmp(word1, "arc") == 0;
+	return strcmp(word1, "spf") == 0 || strcmp(word1, "arc") == 0 ||
+	    strcmp(word1, "dmarc") == 0;
 }
 
 /* main - global options, then the subcommand's own exit status */

@@ -47,7 +47,7 @@ A='^Authentication-Results: mx1\.example\.org;'
 verdict good '^delivered$'
 ar good "$A" 'spf=pass \(domain of alice@sender\.example designates 203\.0\.113\.9' \
 	'dkim=pass header\.d=sender\.example header\.s=s1' \
-	'dmarc=pass \(p=reject pct=100; aligned (SPF|DKIM)\) header\.from=sender\.example'
+	'dmarc=pass \(p=reject; aligned (SPF|DKIM)\) header\.from=sender\.example'
 path good 'postscreen \(PASS NEW\) -> smtpd \(policy DUNNO\)'
 
 verdict forged '^rejected: 550 5\.7\.1 DMARC policy .*reject.*sender\.example'
@@ -58,13 +58,13 @@ grep -q "client=198\.51\.100\.66 spf=fail .*dmarc=fail .*action=reject" "$MT_LOG
 verdict dkim-only '^delivered$'
 ar dkim-only "$A" 'spf=fail .*smtp\.mailfrom="?news@news\.example' \
 	'dkim=pass header\.d=news\.example header\.s=s2' \
-	'dmarc=pass \(p=reject pct=100; aligned DKIM\) header\.from=news\.example'
+	'dmarc=pass \(p=reject; aligned DKIM\) header\.from=news\.example'
 
 verdict failover '^delivered$'
 ar failover "$A" \
 	'spf=pass \(client 203\.0\.113\.9 recovered from the Received line of trusted relay 198\.51\.100\.25, read as postfix' \
 	'smtp\.mailfrom="?bob@sender\.example' \
-	'dmarc=pass \(p=reject pct=100; aligned SPF\) header\.from=sender\.example'
+	'dmarc=pass \(p=reject; aligned SPF\) header\.from=sender\.example'
 path failover 'postscreen \(ALLOWLISTED\) -> smtpd \(policy OK\)'
 grep -q 'by mx2\.backup-mx\.example' "$ST_RES/failover.received" ||
 	tmx_fail "failover: no Received line of the backup MX"
