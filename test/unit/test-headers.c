@@ -61,6 +61,32 @@ main(void)
 	    "header.d=other.example header.s=s2;\n\tdmarc=pass (p=reject "
 	    "pct=100; aligned DKIM) header.from=sender.example");
 
+	/* RFC 9989: the tag and record that applied, polrec, no pct */
+	test_spf(&r, RESULTS_SPF_DIRECT, SPF_OUT_FAIL, "a@news.example.com");
+	r.dmarc.result = "fail";
+	r.dmarc.rfc9989 = true;
+	r.dmarc.policy = RESULTS_POLICY_QUARANTINE;
+	r.dmarc.published_p = RESULTS_POLICY_REJECT;
+	r.dmarc.applied = "sp";
+	r.dmarc.source = "org";
+	r.dmarc.testing = true;
+	snprintf(r.dmarc.from_domain, RESULTS_NAME_MAX, "news.example.com");
+	snprintf(r.dmarc.policy_domain, RESULTS_NAME_MAX, "example.com");
+	snprintf(r.dmarc.comment, sizeof(r.dmarc.comment),
+		 "neither SPF nor DKIM aligned");
+	TMX_CHECK_STR(strstr(headers_authres(&r, "mx", buf, sizeof(buf)),
+	    "dmarc="), "dmarc=fail (sp=quarantine of the organizational "
+	    "domain example.com t=y; neither SPF nor DKIM aligned) "
+	    "header.from=news.example.com polrec.p=reject "
+	    "polrec.domain=example.com");
+	r.dmarc.source = "author";
+	r.dmarc.applied = "p";
+	r.dmarc.testing = false;
+	snprintf(r.dmarc.policy_domain, RESULTS_NAME_MAX, "News.Example.com");
+	TMX_CHECK_STR(strstr(headers_authres(&r, "mx", buf, sizeof(buf)),
+	    "dmarc="), "dmarc=fail (p=quarantine; neither SPF nor DKIM "
+	    "aligned) header.from=news.example.com polrec.p=reject");
+
 	test_spf(&r, RESULTS_SPF_RELAY_UNUSABLE, SPF_OUT_NONE, "a@b.example");
 	TMX_CHECK(strstr(headers_authres(&r, "mx", buf, sizeof(buf)),
 	    "spf=none (mail came through trusted relay 192.0.2.25; no usable "
