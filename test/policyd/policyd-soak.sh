@@ -149,24 +149,43 @@ cpu_ticks() {	# utime + stime
 FD_START=$(fds)
 RSS_START=$(rss)
 
-# the clients: one of each kind a listener; the good ones pipeline 20
-# requests on each of 8 connections and reconnect every 300 batches
-start_clients() {
+# the clients, one of each kind a listener. The chaos clients come first
+# and take every slot of max_clients; the good ones join once the daemon
+# evicts. The daemon closes the longest-idle connection, and a good
+# client pauses up to 61ms between batches (at the default rate): had it
+# come with the chaos clients, a burst of idle connections all younger
+# than its pause could fill the slots, and closing the good client would
+# be right. Once every slot is taken, idle connections leave oldest
+# first (evicted, or after client_timeout), the longest-idle one has
+# waited for seconds, and no good client may ever be closed. The good
+# ones pipeline 20 requests on each of 8 connections and reconnect every
+# 300 batches; the chaos clients stay a second longer, so the pressure
+# lasts until the good ones end.
+start_chaos() {
 	local what=$1 proto=$2	# (tmx_bg sets $name)
+	shift 2
+	tmx_bg "chaos-$what" "$L" "$@" -s "$proto" -t "$((SOAK + 1))" \
+		-c 1 -I "$IDLE" -L "$SLOW" -G "$JUNK"
+	CHAOS_PIDS="$CHAOS_PIDS $!"
+}
+start_good() {
+	local what=$1 proto=$2
 	shift 2
 	tmx_bg "good-$what" "$L" "$@" -s "$proto" -t "$SOAK" -k "$TMX_TMP/soak.keys" \
 		-c 8 -d 20 -q "$RATE" -R 300
 	GOOD_PIDS="$GOOD_PIDS $!"
-	tmx_bg "chaos-$what" "$L" "$@" -s "$proto" -t "$SOAK" \
-		-c 1 -I "$IDLE" -L "$SLOW" -G "$JUNK"
-	CHAOS_PIDS="$CHAOS_PIDS $!"
 }
 GOOD_PIDS="" CHAOS_PIDS=""
+start_chaos sm-unix socketmap -u "$SM"
+start_chaos sm-tcp socketmap -i "$SM_TCP"
+start_chaos po-unix policy -u "$PO"
+start_chaos po-proxy policy -i "$PO_TCP" -x 127.0.0.9
+pd_wait 'max_clients = [0-9]+ reached' || tmx_die "the chaos clients never filled max_clients"
 T0=$(date +%s%N)
-start_clients sm-unix socketmap -u "$SM"
-start_clients sm-tcp socketmap -i "$SM_TCP"
-start_clients po-unix policy -u "$PO"
-start_clients po-proxy policy -i "$PO_TCP" -x 127.0.0.9
+start_good sm-unix socketmap -u "$SM"
+start_good sm-tcp socketmap -i "$SM_TCP"
+start_good po-unix policy -u "$PO"
+start_good po-proxy policy -i "$PO_TCP" -x 127.0.0.9
 
 # RSS and descriptors every second while the soak runs
 sampler() {
@@ -239,8 +258,10 @@ done
 
 # the figures of every client
 # shellcheck disable=SC2086 # lists of pids
-wait $GOOD_PIDS $CHAOS_PIDS
+wait $GOOD_PIDS
 T1=$(date +%s%N)
+# shellcheck disable=SC2086
+wait $CHAOS_PIDS
 wait "$SAMPLER"
 total() {	# total KEY LOG... - the sum of KEY=N over the logs' last lines
 	local key=$1 f sum=0 v
