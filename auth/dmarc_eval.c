@@ -321,8 +321,16 @@ dmarc_eval_judge(struct dmarc_eval_ctx *e, const struct dmarc_input *in)
 	}
 	v->source = disc.source;
 	if (disc.node == NULL) {
+		/* the author's name was asked first: this looks it up again
+		 * in the evaluation's own table, no query */
+		const struct dmarc_node *own = dmarc_dns_policy(&e->dns,
+								v->author);
+
 		v->result = DMARC_RESULT_NONE;
-		v->reason = "no DMARC Policy Record (RFC 9989 4.10.1)";
+		v->reason = own != NULL && own->ndmarc > 1 ?
+		    "several DMARC records at the From domain, all discarded "
+		    "(RFC 9989 4.10)" :
+		    "no DMARC Policy Record (RFC 9989 4.10.1)";
 	} else {
 		dmarc_eval_record(e, disc.node);
 	}

@@ -274,7 +274,8 @@ milter_act(SMFICTX *ctx, struct session *s, struct results *res,
 	switch (v->action) {
 	case VERDICT_REJECT:
 		snprintf(text, sizeof(text), "%s (%s)", v->reason,
-			 res->dmarc.from_domain);
+			 res->dmarc.policy_domain[0] ?
+			 res->dmarc.policy_domain : res->dmarc.from_domain);
 		smfi_setreply(ctx, "550", "5.7.1", text);
 		return SMFIS_REJECT;
 	case VERDICT_TEMPFAIL:

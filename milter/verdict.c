@@ -70,6 +70,37 @@ verdict_disposition(const struct results_dmarc *dm, unsigned roll)
 	return RESULTS_POLICY_NONE;
 }
 
+/*
+ * verdict_dmarc_reason - whose policy says what: the From domain's, its
+ * organizational domain's or a public suffix domain's record (RFC 9989
+ * 4.10.1), and a t=y record's lowered disposition
+ */
+static const char *
+verdict_dmarc_reason(const struct results_dmarc *dm, bool reject)
+{
+	static const char *const text[3][3] = {
+		{ "DMARC policy of the From domain says reject",
+		  "DMARC policy of the From domain says quarantine",
+		  "DMARC policy of the From domain says reject, in test "
+		  "mode (t=y): quarantine" },
+		{ "DMARC policy of the organizational domain says reject",
+		  "DMARC policy of the organizational domain says quarantine",
+		  "DMARC policy of the organizational domain says reject, in "
+		  "test mode (t=y): quarantine" },
+		{ "DMARC policy of the public suffix domain says reject",
+		  "DMARC policy of the public suffix domain says quarantine",
+		  "DMARC policy of the public suffix domain says reject, in "
+		  "test mode (t=y): quarantine" },
+	};
+	int who = dm->source == NULL ? 0 : strcmp(dm->source, "org") == 0 ?
+	    1 : strcmp(dm->source, "psd") == 0 ? 2 : 0;
+
+	if (reject)
+		return text[who][0];
+	return dm->rfc9989 && dm->testing &&
+	    dm->policy == RESULTS_POLICY_REJECT ? text[who][2] : text[who][1];
+}
+
 /* verdict_decide - see verdict.h */
 void
 verdict_decide(const struct verdict_policy *policy, const struct results *res,
@@ -97,13 +128,12 @@ verdict_decide(const struct verdict_policy *policy, const struct results *res,
 		return;
 	disposition = verdict_disposition(dm, roll);
 	if (disposition == RESULTS_POLICY_REJECT && policy->dmarc_reject)
-		verdict_set(v, VERDICT_REJECT,
-			    "DMARC policy of the From domain says reject");
+		verdict_set(v, VERDICT_REJECT, verdict_dmarc_reason(dm, true));
 	else if ((disposition == RESULTS_POLICY_REJECT ||
 		  disposition == RESULTS_POLICY_QUARANTINE) &&
 		 policy->dmarc_quarantine)
 		verdict_set(v, VERDICT_QUARANTINE,
-			    "DMARC policy of the From domain says quarantine");
+			    verdict_dmarc_reason(dm, false));
 }
 
 /* verdict_action_name - see verdict.h */
