@@ -144,6 +144,20 @@ DKIM="v=DKIM1; k=ed25519; p=$(openssl genpkey -algorithm ed25519 |
 	openssl pkey -pubout -outform DER | tail -c 32 | base64 -w0)" zone ed25519 50
 SPF="v=spf1 ip6:2001:db8::43 ip6:2001:db8::44 -all" \
 	EXTRA="A out6.v6.test 2001:db8::43" zone v6 43
+# DMARC by RFC 9989 (section numbers in the expectations below)
+DMARC="v=DMARC1; p=reject; rf=afrf; ri=3600; rua=mailto:dmarc@rfri.test" zone rfri 51
+DMARC="v=DMARC1; p=reject; sp=none; rua=mailto:dmarc@npsp.test" zone npsp 52
+DMARC="v=DMARC1; p=quarantine; rua=mailto:dmarc@npq.test" zone npq 53
+DMARC="v=DMARC1; p=reject; sp=none; np=reject; rua=mailto:dmarc@npset.test" zone npset 54
+EXTRA="TXT _dmarc.multi.test v=DMARC1; p=none; rua=mailto:dmarc@multi.test" zone multi 55
+DMARC="" EXTRA="TXT _dmarc.walk.test v=DMARC1; p=reject; sp=quarantine; np=reject; rua=mailto:dmarc@walk.test" \
+	zone mail.walk 56
+DMARC="v=DMARC1; p=reject; rua=mailto:dmarc@member.psd.test" \
+	EXTRA="TXT _dmarc.psd.test v=DMARC1; p=reject; psd=y" zone member.psd 57
+DMARC="" zone bare.psd 58
+DMARC="v=DMARC1; p=reject; adkim=x; fo=9; sp=reject; sp=none; rua=mailto:dmarc@badtags.test" zone badtags 59
+DMARC="v=DMARC1; p=bogus; rua=mailto:dmarc@precover.test" zone precover 60
+DMARC="v=DMARC1; p=reject; t=y; rua=mailto:dmarc@testing.test" zone testing 61
 
 # The test's CA and the policy hosts' certificate (all names in one).
 tmx_cert_ca "$PKI" >"$TMX_TMP/pki.log" 2>&1 &&
@@ -159,7 +173,8 @@ tmx_wait_port "$STS_ADDR" 443 || { cat "$TMX_TMP/mta-sts.log"; exit 1; }
 # The clean domain: every check runs, and every one says ok.
 expect good 0 ""
 for c in mx.present mx.resolve mx.backup mx.priority fcrdns helo spf.record \
-	spf.lookups spf.void spf.all spf.egress dmarc.record dmarc.policy \
+	spf.lookups spf.void spf.all spf.egress dmarc.walk dmarc.org \
+	dmarc.record dmarc.policy dmarc.np dmarc.removed dmarc.tags \
 	dmarc.rua dmarc.report-auth dkim mta-sts.record mta-sts.host \
 	mta-sts.policy mta-sts.mx tls-rpt; do
 	jq -e --arg c "$c" 'any(.checks[]; .check == $c and .verdict == "ok")' \
@@ -217,7 +232,102 @@ expect baddmarc 2 "dmarc.record=fail"
 expect pnone 1 "dmarc.policy=warn"
 expect noauth 2 "dmarc.report-auth=fail"
 expect norua 1 "dmarc.rua=warn"
-expect pct 1 "dmarc.policy=warn"
+
+# detail_of NAME CHECK SUBJECT - the details of one check's findings
+detail_of() {
+	jq -r --arg c "$2" --arg s "$3" \
+		'[.checks[] | select(.check == $c and .subject == $s) | .detail] | join(" | ")' \
+		"$TMX_TMP/$1.json"
+}
+# fix_of NAME CHECK - the fixes of one check's findings
+fix_of() {
+	jq -r --arg c "$2" '[.checks[] | select(.check == $c) | .fix] | join(" | ")' \
+		"$TMX_TMP/$1.json"
+}
+# walk_of NAME - the DMARC Tree Walk: "name:status ..." source policy org rule
+walk_of() {
+	jq -r '.dmarc_walk | ([.queries[] | "\(.name):\(.status)"] | join(" ")) +
+		" / \(.source) \(.policy_domain) \(.org_domain) \(.org_rule)"' \
+		"$TMX_TMP/$1.json"
+}
+# want WHAT GOT PATTERN - GOT matches the extended regex PATTERN
+want() {
+	[[ $2 =~ $3 ]] && tmx_pass "$1" || tmx_fail "$1: \"$2\" does not match \"$3\""
+}
+
+# The clean record (good, above): the walk asked its own name and the
+# top-level one (4.10.2: the record with the fewest labels), p=reject
+# covers non-existent subdomains (4.7: no np=, no sp=, so p), no removed
+# or ignored tags.
+want "good: walk" "$(walk_of good)" \
+	'^_dmarc\.good\.test:answer _dmarc\.test:NXDOMAIN / author good\.test good\.test fewest labels$'
+want "good: np quiet" "$(detail_of good dmarc.np good.test)" 'get reject \(no np=, so p=reject\)'
+want "good: no removed tags" "$(detail_of good dmarc.removed _dmarc.good.test)" '^no pct=, rf= or ri='
+want "good: tags" "$(detail_of good dmarc.tags _dmarc.good.test)" '^every tag valid$'
+
+# RFC 9989 A.6: pct, rf and ri are removed; receivers ignore them. pct=20
+# no longer samples: the fix says so and names t=y for a pct=0 rollout.
+# p=quarantine without np= leaves non-existent subdomains at quarantine.
+expect pct 1 "dmarc.removed=warn dmarc.np=warn"
+want "pct: removed tag" "$(detail_of pct dmarc.removed _dmarc.pct.test)" '^pct=: removed by RFC 9989'
+want "pct: fix" "$(fix_of pct dmarc.removed)" 'delete pct=.*publish t=y instead'
+want "pct: p=quarantine judged whole" "$(detail_of pct dmarc.policy pct.test)" '^p=quarantine$'
+expect rfri 1 "dmarc.removed=warn"
+want "rfri: removed tags" "$(detail_of rfri dmarc.removed _dmarc.rfri.test)" '^rf=, ri=: removed by RFC 9989'
+[[ $(fix_of rfri dmarc.removed) == "delete rf=, ri=" ]] || tmx_fail "rfri: fix \"$(fix_of rfri dmarc.removed)\""
+
+# RFC 9989 4.7: np, else sp, else p, for names that do not exist.
+expect npsp 1 "dmarc.np=warn"
+want "npsp: np from sp" "$(detail_of npsp dmarc.np npsp.test)" 'get only none \(no np=, so sp=none\)'
+want "npsp: fix" "$(fix_of npsp dmarc.np)" '^add np=reject to _dmarc\.npsp\.test'
+expect npq 1 "dmarc.np=warn"
+want "npq: np from p" "$(detail_of npq dmarc.np npq.test)" 'get only quarantine \(no np=, so p=quarantine\)'
+expect npset 0 ""
+want "npset: np=reject quiet" "$(detail_of npset dmarc.np npset.test)" 'get reject \(np=reject\)'
+
+# RFC 9989 4.10: several DMARC records at one name are all discarded.
+expect multi 2 "dmarc.record=fail"
+want "multi: discarded" "$(detail_of multi dmarc.record _dmarc.multi.test)" '^2 DMARC records: all discarded'
+want "multi: walk" "$(walk_of multi)" '^_dmarc\.multi\.test:answer _dmarc\.test:NXDOMAIN / none '
+jq -e '.dmarc_walk.queries[0].dmarc_records == 2' "$TMX_TMP/multi.json" >/dev/null ||
+	tmx_fail "multi: the walk does not count 2 records"
+
+# RFC 9989 4.10.1: a subdomain without a record takes its Organizational
+# Domain's; sp= applies to it, np= would apply if it did not exist (so
+# the doctor asks: 3.2.13).
+expect mail.walk 0 ""
+want "mail.walk: walk" "$(walk_of mail.walk)" \
+	'^_dmarc\.mail\.walk\.test:NXDOMAIN _dmarc\.walk\.test:answer _dmarc\.test:NXDOMAIN mail\.walk\.test:NODATA / org walk\.test walk\.test fewest labels$'
+want "mail.walk: record applied" "$(detail_of mail.walk dmarc.record _dmarc.walk.test)" \
+	"^applies to mail\.walk\.test as its Organizational Domain's record: v=DMARC1; p=reject"
+want "mail.walk: step" "$(detail_of mail.walk dmarc.walk _dmarc.walk.test)" \
+	"^one DMARC record; applies to mail\.walk\.test as its Organizational Domain's record$"
+want "mail.walk: sp" "$(detail_of mail.walk dmarc.policy mail.walk.test)" '^sp=quarantine of _dmarc\.walk\.test$'
+want "mail.walk: org" "$(detail_of mail.walk dmarc.org walk.test)" 'fewest labels'
+
+# RFC 9989 4.10.2: psd=y above the domain ends the walk and puts the
+# Organizational Domain one label below it; without a record of its own
+# or its Organizational Domain's, only the PSD's applies (warn).
+expect member.psd 0 ""
+want "member.psd: walk" "$(walk_of member.psd)" \
+	'^_dmarc\.member\.psd\.test:answer _dmarc\.psd\.test:answer / author member\.psd\.test member\.psd\.test below psd=y$'
+want "member.psd: psd step" "$(detail_of member.psd dmarc.walk _dmarc.psd.test)" 'psd=y: a Public Suffix Domain, the walk stops'
+expect bare.psd 1 "dmarc.record=warn"
+want "bare.psd: record" "$(detail_of bare.psd dmarc.record _dmarc.psd.test)" \
+	"^bare\\.psd\\.test has no record: only its Public Suffix Domain's applies"
+want "bare.psd: walk" "$(walk_of bare.psd)" \
+	'^_dmarc\.bare\.psd\.test:NXDOMAIN _dmarc\.psd\.test:answer / psd psd\.test bare\.psd\.test below psd=y$'
+
+# RFC 9989 4.7/4.10.1: an invalid value is ignored, its default holds;
+# an invalid p= with a valid rua= is read as p=none, not a broken record.
+expect badtags 1 "dmarc.tags=warn"
+want "badtags: detail" "$(detail_of badtags dmarc.tags _dmarc.badtags.test)" \
+	'^invalid, so ignored and the default used: adkim=, fo=; repeated, the later ignored: sp='
+want "badtags: policy kept" "$(detail_of badtags dmarc.policy badtags.test)" '^p=reject$'
+expect precover 1 "dmarc.policy=warn dmarc.tags=warn"
+want "precover: read as none" "$(detail_of precover dmarc.policy precover.test)" '^invalid p=, so with its valid rua= receivers read the record as p=none'
+expect testing 1 "dmarc.policy=warn"
+want "testing: t=y" "$(detail_of testing dmarc.policy testing.test)" '^p=reject with t=y'
 
 # DKIM
 expect nodkim 2 "dkim=fail"
@@ -265,6 +375,12 @@ fi
 # for the log: what an operator sees
 "$TRUSTMX" doctor good.test --egress-ip 192.0.2.10 --backup-mx backup.relay.test \
 	--helo mx1.good.test --dkim-selector sel1 --ca-file "$CA"
+"$TRUSTMX" doctor mail.walk.test --egress-ip 192.0.2.56 --backup-mx backup.relay.test \
+	--helo mx1.mail.walk.test --dkim-selector sel1 --ca-file "$CA"
+for n in mail.walk member.psd bare.psd multi; do
+	printf '%s dmarc_walk: ' "$n"
+	jq -c .dmarc_walk "$TMX_TMP/$n.json"
+done
 for f in "$TMX_TMP"/*.json; do
 	jq -r '.checks[] | select(.verdict != "ok") |
 		"\(.check) \(.verdict) \(.subject): \(.detail) | \(.fix)"' "$f"

@@ -32,6 +32,28 @@ struct doctor_mx {
 	bool backup;			/* named by --backup-mx */
 };
 
+/* One DNS query the DMARC check made, for the report (RFC 9989 4.10). */
+struct doctor_dmarc_query {
+	char name[264];			/* "_dmarc." and a domain, or a domain */
+	const char *type;		/* "TXT", "A" */
+	const char *status;		/* dns_status_str: "answer", "NXDOMAIN" */
+	int dmarc_records;		/* TXT: DMARC records there; A: -1 */
+};
+
+#define DOCTOR_DMARC_QUERIES_MAX	16	/* two walks of eight, shared */
+
+/* The DNS Tree Walk the DMARC check made, and what it found. */
+struct doctor_dmarc_walk {
+	bool done;			/* the walk ran: report it */
+	char domain[256];		/* normalized: where the walk started */
+	struct doctor_dmarc_query queries[DOCTOR_DMARC_QUERIES_MAX];
+	size_t n_queries;
+	const char *source;		/* "author", "org", "psd", "none" */
+	char policy_domain[256];	/* where the applied record is, or "" */
+	char org_domain[256];		/* "" when the walk failed */
+	const char *org_rule;		/* dmarc_walk_rule_name, or "" */
+};
+
 struct doctor {
 	/* what the operator asked */
 	const char *domain;
@@ -46,6 +68,8 @@ struct doctor {
 	/* what the MX check learned, for the checks after it */
 	struct doctor_mx *mx;
 	size_t n_mx;
+	/* what the DMARC check's Tree Walk asked and found */
+	struct doctor_dmarc_walk dmarc_walk;
 	/* the report */
 	struct doctor_finding *findings;
 	size_t n_findings;

@@ -1,7 +1,8 @@
 /*
  * doctor_report.c - the doctor's report: an aligned table for people
  * (verdicts coloured only when stdout is a terminal) or one JSON object
- * for monitoring. DNS text goes through json.c, so it cannot break JSON.
+ * for monitoring (with the DMARC Tree Walk as an object of its own). DNS
+ * text goes through json.c, so it cannot break JSON.
  */
 #include <stdio.h>
 #include <string.h>
@@ -72,6 +73,34 @@ doctor_report_table(const struct doctor *d, bool colour)
 	}
 }
 
+/* doctor_report_json_walk - the DMARC Tree Walk: names asked, outcome */
+static void
+doctor_report_json_walk(struct json_out *j, const struct doctor_dmarc_walk *w)
+{
+	json_key(j, "dmarc_walk");
+	json_object_begin(j);
+	json_kv_string(j, "domain", w->domain);
+	json_key(j, "queries");
+	json_array_begin(j);
+	for (size_t i = 0; i < w->n_queries; i++) {
+		const struct doctor_dmarc_query *q = &w->queries[i];
+
+		json_object_begin(j);
+		json_kv_string(j, "name", q->name);
+		json_kv_string(j, "type", q->type);
+		json_kv_string(j, "status", q->status);
+		if (q->dmarc_records >= 0)
+			json_kv_int(j, "dmarc_records", q->dmarc_records);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	json_kv_string(j, "source", w->source);
+	json_kv_string(j, "policy_domain", w->policy_domain);
+	json_kv_string(j, "org_domain", w->org_domain);
+	json_kv_string(j, "org_rule", w->org_rule);
+	json_object_end(j);
+}
+
 /* doctor_report_json - see doctor.h */
 void
 doctor_report_json(const struct doctor *d)
@@ -100,6 +129,8 @@ doctor_report_json(const struct doctor *d)
 		json_object_end(&j);
 	}
 	json_array_end(&j);
+	if (d->dmarc_walk.done)
+		doctor_report_json_walk(&j, &d->dmarc_walk);
 	json_object_end(&j);
 	fputc('\n', stdout);
 }
