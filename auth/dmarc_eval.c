@@ -106,19 +106,19 @@ dmarc_eval_inputs(const struct dmarc_input *in, struct dmarc_verdict *v)
 		    in->dkim[i].selector, in->dkim[i].result);
 }
 
-/* dmarc_eval_rua - the record's rua= for a report; a value too long is
- * cut after its last whole URI (a comma), never inside one */
+/* dmarc_eval_uris - a record's rua= or ruf= for a report; a value too
+ * long is cut after its last whole URI (a comma), never inside one */
 static void
-dmarc_eval_rua(const struct dmarc_node *n, char *out, size_t size)
+dmarc_eval_uris(const char *uris, size_t len, char *out, size_t size)
 {
-	size_t len = n->rec.rua != NULL ? n->rec.rua_len : 0;
-
+	if (uris == NULL)
+		len = 0;
 	if (len >= size) {
 		len = size - 1;
-		while (len > 0 && n->rec.rua[len] != ',')
+		while (len > 0 && uris[len] != ',')
 			len--;
 	}
-	memcpy(out, len ? n->rec.rua : "", len);
+	memcpy(out, len ? uris : "", len);
 	out[len] = '\0';
 }
 
@@ -139,7 +139,10 @@ dmarc_eval_published(struct dmarc_verdict *v, const struct dmarc_node *n,
 	pub->psd = n->rec.psd;
 	pub->testing = n->rec.testing;
 	dmarc_record_fo(n->rec.fo, pub->fo, sizeof(pub->fo));
-	dmarc_eval_rua(n, pub->rua, sizeof(pub->rua));
+	dmarc_eval_uris(n->rec.rua, n->rec.rua_len, pub->rua,
+			sizeof(pub->rua));
+	dmarc_eval_uris(n->rec.ruf, n->rec.ruf_len, pub->ruf,
+			sizeof(pub->ruf));
 	memcpy(v->policy_domain, n->domain, strlen(n->domain) + 1);
 	v->testing = n->rec.testing;
 	v->removed_tags = n->rec.seen & DMARC_TAGS_REMOVED;

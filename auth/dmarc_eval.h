@@ -100,6 +100,7 @@ struct dmarc_published {
 	char fo[8];
 	char rua[512];			/* rua= as published ("" none; cut at a
 					 * URI boundary when longer) */
+	char ruf[512];			/* ruf=, the same way */
 };
 
 struct dmarc_verdict {

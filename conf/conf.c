@@ -146,6 +146,15 @@ static const struct conf_key conf_keys[] = {
 	{ "dmarc_report_email", CT_STR, "", 0, 0, P_CLI,
 	  conf_check_opt_address },
 	{ "dmarc_report_envelope_to", CT_BOOL, "no", 0, 0, P_CLI, NULL },
+
+	/* DMARC failure reports (RFC 9991), sent by the milter */
+	{ "dmarc_failure_reports", CT_BOOL, "no", 0, 0, P_MILTER, NULL },
+	{ "dmarc_failure_sender", CT_STR, "", 0, 0, P_MILTER,
+	  conf_check_opt_address },
+	{ "dmarc_failure_rate", CT_INT, "10", 1, 1000, P_MILTER, NULL },
+	{ "dmarc_failure_redact", CT_BOOL, "yes", 0, 0, P_MILTER, NULL },
+	{ "dmarc_failure_sendmail", CT_STR, "/usr/sbin/sendmail", 0, 0,
+	  P_MILTER, NULL },
 };
 
 #define CONF_NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))

@@ -31,6 +31,7 @@
 #include "progname.h"
 #include "milter.h"
 #include "refresh.h"
+#include "failure.h"
 #include "report.h"
 #include "settings.h"
 #include "supervise.h"
@@ -204,6 +205,7 @@ main_milter(void)
 	smfi_settimeout((int)conf_time(s->conf, "milter_timeout"));
 	settings_install(s);
 	report_sync(s);
+	failure_sync(s);
 	if (refresh_start(main_conf_path, spf, err, sizeof(err)) < 0)
 		fatalx("cannot start the refresh thread: %s", err);
 	log_info("%s %s listening on %s", MAIN_NAME, TMX_VERSION_STRING,
@@ -213,6 +215,7 @@ main_milter(void)
 	if (smfi_main() != MI_SUCCESS)
 		fatalx("libmilter stopped with an error");
 	report_close();
+	failure_close();
 	log_info("stopped");
 	exit(0);
 }

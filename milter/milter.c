@@ -15,6 +15,7 @@
 #include "log.h"
 #include "milter.h"
 #include "milter_steps.h"
+#include "failure.h"
 #include "report.h"
 #include "session.h"
 #include "verdict.h"
@@ -316,8 +317,11 @@ milter_eom(SMFICTX *ctx)
 		       &v);
 	milter_log(s, res, &v);
 	rc = milter_act(ctx, s, res, &v);
-	if (rc != SMFIS_TEMPFAIL)
+	if (rc != SMFIS_TEMPFAIL) {
 		report_add(res, &v, s->msg.mail_from);
+		failure_report(res, &v, s->msg.mail_from,
+			       s->msg.settings->authserv_id, s->msg.ruf);
+	}
 	free(res);
 	session_msg_end(s);
 	return rc;

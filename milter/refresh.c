@@ -14,6 +14,7 @@
 
 #include "log.h"
 #include "refresh.h"
+#include "failure.h"
 #include "report.h"
 #include "settings.h"
 
@@ -63,6 +64,7 @@ refresh_reload(void)
 	refresh_restart_keys(old, s);
 	settings_release(old);
 	report_sync(s);
+	failure_sync(s);
 	settings_install(s);
 	log_info("configuration reloaded from %s", refresh_path);
 }

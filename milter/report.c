@@ -74,9 +74,8 @@ report_close(void)
 	pthread_mutex_unlock(&report_lock);
 }
 
-/* report_copy - src into dst of size; a name never exceeds 253 bytes, a
- * longer one is cut (the store refuses what is not a domain) */
-static void
+/* report_copy - see report.h */
+void
 report_copy(char *dst, size_t size, const char *src)
 {
 	size_t n = strnlen(src, size - 1);

@@ -32,4 +32,8 @@ void report_add(const struct results *res, const struct verdict *v,
 /* report_close - flush and close the store (at exit) */
 void report_close(void);
 
+/* report_copy - src into dst of size; a name never exceeds 253 bytes, a
+ * longer one is cut (the store refuses what is not a domain) */
+void report_copy(char *dst, size_t size, const char *src);
+
 #endif

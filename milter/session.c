@@ -93,6 +93,8 @@ session_msg_start(struct session *s, const char *mail_from,
 		s->msg.internal_error = true;
 		return;
 	}
+	if (conf_bool(s->msg.settings->conf, "dmarc_failure_reports"))
+		s->msg.ruf = xcalloc(1, sizeof(*s->msg.ruf));
 	if ((s->msg.settings->arc_verify || s->msg.settings->arc_key) &&
 	    (s->msg.arc = arc_msg_new(s->msg.settings->arc_key != NULL)) ==
 	    NULL)
@@ -147,6 +149,8 @@ session_msg_header(struct session *s, const char *name, const char *value)
 	} else if (strcasecmp(name, HEADERS_AR_NAME) == 0) {
 		session_authres(m, value);
 	}
+	if (m->ruf != NULL)
+		dmarc_ruf_headers_add(&m->ruf->headers, name, value);
 	if (m->arc != NULL && arc_msg_header(m->arc, name, value) < 0)
 		m->internal_error = true;
 	if (s->leadspc) {
@@ -172,6 +176,7 @@ session_msg_end(struct session *s)
 	for (size_t i = 0; i < m->nreceived; i++)
 		free(m->received[i]);
 	free(m->ours);
+	free(m->ruf);
 	memset(m, 0, sizeof(*m));
 	snprintf(m->qid, sizeof(m->qid), "NOQUEUE");
 }

@@ -13,6 +13,7 @@
 #include <trustmx/addr.h>
 
 #include "dkimv.h"
+#include "dmarc_ruf.h"
 #include "fromhdr.h"
 #include "results.h"
 #include "settings.h"
@@ -35,6 +36,8 @@ struct session_msg {
 	unsigned *ours;			/* indexes (1-based) of those with our id */
 	size_t nours;
 	bool internal_error;		/* something failed: tempfail at the end */
+	struct dmarc_ruf_msg *ruf;	/* dmarc_failure_reports: the header
+					 * fields, for a failure report */
 };
 
 struct session {

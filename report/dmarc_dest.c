@@ -120,11 +120,13 @@ dmarc_dest_trim(const char **s, const char **e)
 		(*e)--;
 }
 
-/* dmarc_dest_authorises - see dmarc_dest.h: the first tag must be v with
- * exactly DMARC1 (RFC 9989's ABNF is case-sensitive there) */
-bool
-dmarc_dest_authorises(const char *text, size_t len, char *rua,
-		      size_t rua_size)
+/* dmarc_dest_authorises_tag - dmarc_dest_authorises with the override
+ * read from tag ("rua", or "ruf" for failure reports) into rua; the first
+ * tag must be v with exactly DMARC1 (RFC 9989's ABNF is case-sensitive
+ * there) */
+static bool
+dmarc_dest_authorises_tag(const char *text, size_t len, const char *tag,
+			  char *rua, size_t rua_size)
 {
 	const char *p = text, *end = text + len, *semi, *eq, *ts, *te, *vs;
 	bool first = true;
@@ -159,12 +161,20 @@ dmarc_dest_authorises(const char *text, size_t len, char *rua,
 			    memcmp(vs, "DMARC1", 6) != 0)
 				return false;
 			first = false;
-		} else if (eq - ts == 3 && strncasecmp(ts, "rua", 3) == 0 &&
+		} else if (eq - ts == 3 && strncasecmp(ts, tag, 3) == 0 &&
 			   rua[0] == '\0') {
 			snprintf(rua, rua_size, "%.*s", (int)(te - vs), vs);
 		}
 	}
 	return !first;
+}
+
+/* dmarc_dest_authorises - see dmarc_dest.h */
+bool
+dmarc_dest_authorises(const char *text, size_t len, char *rua,
+		      size_t rua_size)
+{
+	return dmarc_dest_authorises_tag(text, len, "rua", rua, rua_size);
 }
 
 /* dmarc_dest_add - append a destination unless its address is there */
@@ -247,11 +257,13 @@ dmarc_dest_default_txt(const char *name, struct dns_answer *ans_r)
 /*
  * dmarc_dest_verify - RFC 9990 section 4, steps 1 to 8 for an external
  * d: the TXT record at <policy_domain>._report._dmarc.<host>. true when
- * one agrees; its rua (step 9) into rua.
+ * one agrees; its tag (rua, or ruf for RFC 9991 section 5: step 9) into
+ * rua.
  */
 static bool
 dmarc_dest_verify(struct dmarc_dest *d, const char *policy_domain,
-		  dmarc_dest_txt_fn *lookup, char *rua, size_t rua_size)
+		  dmarc_dest_txt_fn *lookup, const char *tag, char *rua,
+		  size_t rua_size)
 {
 	struct dns_answer ans;
 	char name[600];
@@ -278,9 +290,9 @@ dmarc_dest_verify(struct dmarc_dest *d, const char *policy_domain,
 	}
 	for (i = 0; st == DNS_OK && i < ans.count && !ok; i++)
 		if (ans.records[i].text != NULL)
-			ok = dmarc_dest_authorises(ans.records[i].text,
-						   ans.records[i].textlen,
-						   rua, rua_size);
+			ok = dmarc_dest_authorises_tag(ans.records[i].text,
+						       ans.records[i].textlen,
+						       tag, rua, rua_size);
 	dns_answer_free(&ans);
 	if (!ok) {
 		d->state = DMARC_DEST_UNAUTHORISED;
@@ -292,12 +304,13 @@ dmarc_dest_verify(struct dmarc_dest *d, const char *policy_domain,
 }
 
 /*
- * dmarc_dest_override - step 9: the consumer's own rua replaces d; every
- * URI of it must be at d's host, or nothing is sent to either
+ * dmarc_dest_override - step 9: the consumer's own rua (or ruf) replaces
+ * d; every URI of it must be at d's host, or nothing is sent to either
  */
 static void
-dmarc_dest_override(const struct dmarc_dest *d, const char *rua,
-		    struct dmarc_dest *out, size_t *n, size_t max)
+dmarc_dest_override(const struct dmarc_dest *d, const char *tag,
+		    const char *rua, struct dmarc_dest *out, size_t *n,
+		    size_t max)
 {
 	struct dmarc_dest list[DMARC_DEST_URIS_MAX], bad = *d;
 	const char *cursor = rua, *s, *e;
@@ -311,9 +324,9 @@ dmarc_dest_override(const struct dmarc_dest *d, const char *rua,
 		if (strcmp(list[count].host, d->host) != 0) {
 			bad.state = DMARC_DEST_CONFLICT;
 			snprintf(bad.why, sizeof(bad.why), "the authorising "
-				 "record's rua names another host (%s): "
+				 "record's %s names another host (%s): "
 				 "nothing is sent to either (RFC 9990 "
-				 "section 4)", list[count].host);
+				 "section 4)", tag, list[count].host);
 			dmarc_dest_add(out, n, max, &bad);
 			return;
 		}
@@ -323,7 +336,7 @@ dmarc_dest_override(const struct dmarc_dest *d, const char *rua,
 	if (count == 0) {
 		bad.state = DMARC_DEST_UNSUPPORTED;
 		snprintf(bad.why, sizeof(bad.why), "the authorising record's "
-			 "rua has no usable mailto: URI");
+			 "%s has no usable mailto: URI", tag);
 		dmarc_dest_add(out, n, max, &bad);
 		return;
 	}
@@ -350,11 +363,12 @@ dmarc_dest_external(struct dmarc_dest *d, const char *org,
 	return strcasecmp(host_org, org) != 0;
 }
 
-/* dmarc_dest_resolve - see dmarc_dest.h */
-size_t
-dmarc_dest_resolve(const char *rua, const char *policy_domain,
-		   const char *org_domain, const struct dmarc_dest_dns *dns,
-		   struct dmarc_dest *out, size_t max)
+/* dmarc_dest_resolve_tag - dmarc_dest_resolve for the URIs of tag */
+static size_t
+dmarc_dest_resolve_tag(const char *tag, const char *rua,
+		       const char *policy_domain, const char *org_domain,
+		       const struct dmarc_dest_dns *dns, struct dmarc_dest *out,
+		       size_t max)
 {
 	const char *cursor = rua, *s, *e;
 	const char *org = org_domain[0] ? org_domain : policy_domain;
@@ -376,10 +390,10 @@ dmarc_dest_resolve(const char *rua, const char *policy_domain,
 		} else if (d.state == DMARC_DEST_OK &&
 			   dmarc_dest_external(&d, org, &use) == 1) {
 			d.external = true;
-			if (dmarc_dest_verify(&d, policy_domain, use.txt,
+			if (dmarc_dest_verify(&d, policy_domain, use.txt, tag,
 					      override, sizeof(override)) &&
 			    override[0] != '\0') {
-				dmarc_dest_override(&d, override, out, &n,
+				dmarc_dest_override(&d, tag, override, out, &n,
 						    max);
 				continue;
 			}
@@ -387,4 +401,24 @@ dmarc_dest_resolve(const char *rua, const char *policy_domain,
 		dmarc_dest_add(out, &n, max, &d);
 	}
 	return n;
+}
+
+/* dmarc_dest_resolve - see dmarc_dest.h */
+size_t
+dmarc_dest_resolve(const char *rua, const char *policy_domain,
+		   const char *org_domain, const struct dmarc_dest_dns *dns,
+		   struct dmarc_dest *out, size_t max)
+{
+	return dmarc_dest_resolve_tag("rua", rua, policy_domain, org_domain,
+				      dns, out, max);
+}
+
+/* dmarc_dest_resolve_ruf - see dmarc_dest.h */
+size_t
+dmarc_dest_resolve_ruf(const char *ruf, const char *policy_domain,
+		       const char *org_domain, const struct dmarc_dest_dns *dns,
+		       struct dmarc_dest *out, size_t max)
+{
+	return dmarc_dest_resolve_tag("ruf", ruf, policy_domain, org_domain,
+				      dns, out, max);
 }

@@ -5,7 +5,8 @@
  * Domain sent to only when it agreed, by a TXT record
  * <policy-domain>._report._dmarc.<destination-host> that starts with
  * v=DMARC1 (RFC 9990 section 4), which may also name other addresses at
- * the same host. Lookups go through the shared DNS layer.
+ * the same host. Lookups go through the shared DNS layer. Failure reports
+ * (RFC 9991 section 5) use the same check with ruf in place of rua.
  */
 #ifndef TMX_DMARC_DEST_H
 #define TMX_DMARC_DEST_H
@@ -68,6 +69,16 @@ size_t dmarc_dest_resolve(const char *rua, const char *policy_domain,
 			  const char *org_domain,
 			  const struct dmarc_dest_dns *dns,
 			  struct dmarc_dest *out, size_t max);
+
+/*
+ * dmarc_dest_resolve_ruf - the same for a ruf tag (failure reports): RFC
+ * 9991 section 5 runs the check of RFC 9990 section 4 with "ruf" where
+ * "rua" appears, so an authorising record's override is its ruf tag
+ */
+size_t dmarc_dest_resolve_ruf(const char *ruf, const char *policy_domain,
+			      const char *org_domain,
+			      const struct dmarc_dest_dns *dns,
+			      struct dmarc_dest *out, size_t max);
 
 /*
  * dmarc_dest_parse_mailto - a mailto: URI's single address, percent-
