@@ -204,7 +204,7 @@ conn_proxied(struct loop *lp, struct conn *c, const struct tmx_trust_result *res
 		return -1;
 	}
 	c->stage = CONN_REQUEST;
-	loop_arm(lp, c, conn_settings(lp)->client_timeout_ms);
+	loop_arm(lp, c);
 	return 0;
 }
 
@@ -361,7 +361,7 @@ conn_requests(struct loop *lp, struct conn *c)
 	}
 	/* the idle timeout starts after the last answer of this batch */
 	if (answered)
-		loop_arm(lp, c, conn_settings(lp)->client_timeout_ms);
+		loop_arm(lp, c);
 	if (off > 0) {
 		memmove(c->in, c->in + off, c->inlen - off);
 		c->inlen -= off;

@@ -1,6 +1,7 @@
 /*
  * conn.h - one client connection of the event loop: its buffers, where it
- * is in its protocol (PROXY header, then requests), and its deadline.
+ * is in its protocol (PROXY header, then requests), and when it last
+ * finished something (its timeout runs from there).
  */
 #ifndef TMX_POLICYD_CONN_H
 #define TMX_POLICYD_CONN_H
@@ -43,7 +44,9 @@ struct conn {
 	bool reading;		/* EPOLLIN is on */
 	bool writing;		/* EPOLLOUT is on */
 	struct policy_req req;
-	uint64_t deadline;	/* monotonic ms */
+	/* monotonic ms of the last accept, header or answered batch; the
+	 * timeout in force now runs from here, so a reload applies at once */
+	uint64_t active;
 	int waiting;		/* which loop->waiting[] list, -1 none */
 	struct conn *prev, *next;	/* the timeout list of its stage */
 };
@@ -68,7 +71,7 @@ struct loop {
 	int handoff_fd;
 	int signal_fd;
 	size_t nconns;
-	struct conn_list waiting[2];	/* by stage, in deadline order */
+	struct conn_list waiting[2];	/* by stage, oldest "active" first */
 	bool quit;
 	uint64_t full_warned;	/* when max_clients was last logged */
 	uint64_t evicted;	/* connections closed for new ones */
@@ -79,7 +82,7 @@ struct loop {
 
 /* loop.c, for conn.c */
 uint64_t loop_now(void);
-void loop_arm(struct loop *lp, struct conn *c, int timeout_ms);
+void loop_arm(struct loop *lp, struct conn *c);
 void loop_events(struct loop *lp, struct conn *c, bool in, bool out);
 void loop_forget(struct loop *lp, struct conn *c);
 

@@ -51,10 +51,14 @@ loop_unlink(struct loop *lp, struct conn *c, struct conn_list *list)
 	c->prev = c->next = NULL;
 }
 
-/* loop_arm - (re)start c's deadline from the round's time (one clock read
- * per round, not per answer); lists stay in deadline order */
+/*
+ * loop_arm - c has just finished something: its timeout starts again from
+ * the round's time (one clock read per round, not per answer). Appending
+ * keeps each list in order of c->active, so its head times out first
+ * whatever timeout a reload brings.
+ */
 void
-loop_arm(struct loop *lp, struct conn *c, int timeout_ms)
+loop_arm(struct loop *lp, struct conn *c)
 {
 	struct conn_list *list;
 
@@ -62,7 +66,7 @@ loop_arm(struct loop *lp, struct conn *c, int timeout_ms)
 		loop_unlink(lp, c, &lp->waiting[c->waiting]);
 	c->waiting = (int)c->stage;
 	list = &lp->waiting[c->stage];
-	c->deadline = lp->now + (uint64_t)timeout_ms;
+	c->active = lp->now;
 	c->prev = list->tail;
 	c->next = NULL;
 	if (list->tail)
@@ -199,14 +203,14 @@ loop_peer_allowed(struct loop *lp, const struct listener *l,
 	return false;
 }
 
-/* loop_last_active - when c last finished something (its deadline's start) */
+/* loop_timeout - the timeout in force for the waiting list of stage */
 static uint64_t
-loop_last_active(const struct conn *c, const struct pd_settings *s)
+loop_timeout(const struct loop *lp, int stage)
 {
-	uint64_t t = (uint64_t)(c->stage == CONN_HEADER ? s->proxy_timeout_ms :
-				s->client_timeout_ms);
+	const struct pd_settings *s = &lp->gen->config->settings;
 
-	return c->deadline > t ? c->deadline - t : 0;
+	return (uint64_t)(stage == CONN_HEADER ? s->proxy_timeout_ms :
+			  s->client_timeout_ms);
 }
 
 /*
@@ -216,22 +220,20 @@ loop_last_active(const struct conn *c, const struct pd_settings *s)
  * (a half-sent request that old is a slow or broken client)
  */
 static struct conn *
-loop_idlest(struct loop *lp, const struct pd_settings *s)
+loop_idlest(struct loop *lp)
 {
 	struct conn *best = NULL, *oldest = NULL, *c;
 	int i, n;
 
 	for (i = 0; i < 2; i++) {
 		c = lp->waiting[i].head;
-		if (c != NULL && (oldest == NULL || loop_last_active(c, s) <
-				  loop_last_active(oldest, s)))
+		if (c != NULL && (oldest == NULL || c->active < oldest->active))
 			oldest = c;
 		for (n = 0; c != NULL && n < LOOP_EVICT_SCAN; c = c->next, n++)
 			if (c->inlen == 0 && c->outoff == c->outlen)
 				break;
 		if (c != NULL && n < LOOP_EVICT_SCAN &&
-		    (best == NULL || loop_last_active(c, s) <
-		     loop_last_active(best, s)))
+		    (best == NULL || c->active < best->active))
 			best = c;
 	}
 	return best != NULL ? best : oldest;
@@ -245,7 +247,7 @@ loop_idlest(struct loop *lp, const struct pd_settings *s)
 static bool
 loop_evict(struct loop *lp, const struct pd_settings *s)
 {
-	struct conn *c = loop_idlest(lp, s);
+	struct conn *c = loop_idlest(lp);
 	uint64_t now = loop_now();
 
 	if (c == NULL)
@@ -254,8 +256,8 @@ loop_evict(struct loop *lp, const struct pd_settings *s)
 	if (now - lp->full_warned > LOOP_FULL_WARN_MS) {
 		log_warnx("max_clients = %zu reached: closed %s, idle %llums%s, "
 			  "for a new client (%llu closed so far)",
-			  s->max_clients, c->peer, (unsigned long long)(now -
-			  loop_last_active(c, s)), c->inlen > 0 ?
+			  s->max_clients, c->peer,
+			  (unsigned long long)(now - c->active), c->inlen > 0 ?
 			  " in a half-sent request" : "",
 			  (unsigned long long)lp->evicted);
 		lp->full_warned = now;
@@ -307,8 +309,7 @@ loop_accept_one(struct loop *lp, struct listener *l)
 	}
 	c->reading = true;
 	lp->nconns++;
-	loop_arm(lp, c, c->stage == CONN_HEADER ? s->proxy_timeout_ms :
-		 s->client_timeout_ms);
+	loop_arm(lp, c);
 	return 0;
 }
 
@@ -361,7 +362,11 @@ loop_signal(struct loop *lp)
 	}
 }
 
-/* loop_expire - close connections past their deadline; ms to the next */
+/*
+ * loop_expire - close connections idle for longer than the timeout in
+ * force now (a lowered one applies to those already waiting); ms to the
+ * next expiry, or -1
+ */
 static int
 loop_expire(struct loop *lp)
 {
@@ -369,9 +374,11 @@ loop_expire(struct loop *lp)
 	int i;
 
 	for (i = 0; i < 2; i++) {
+		uint64_t timeout = loop_timeout(lp, i);
 		struct conn *c;
 
-		while ((c = lp->waiting[i].head) != NULL && c->deadline <= now) {
+		while ((c = lp->waiting[i].head) != NULL &&
+		       c->active + timeout <= now) {
 			if (c->stage == CONN_HEADER)
 				log_warnx("%s: no PROXY header within "
 					  "proxy_timeout; closing", c->peer);
@@ -382,8 +389,8 @@ loop_expire(struct loop *lp)
 				log_debug("%s: idle; closing", c->peer);
 			conn_close(lp, c);
 		}
-		if (c != NULL && (next == 0 || c->deadline < next))
-			next = c->deadline;
+		if (c != NULL && (next == 0 || c->active + timeout < next))
+			next = c->active + timeout;
 	}
 	if (next == 0)
 		return -1;

@@ -3,7 +3,8 @@
 # malformed requests close only their own connection; slow clients time
 # out while a slow-but-steady one is answered; disconnects mid-request;
 # max_clients; 1000 concurrent connections on each protocol; reloads under
-# load. The daemon must survive everything and answer every good request.
+# load; reloads that change the timeouts of connections already waiting.
+# The daemon must survive everything and answer every good request.
 set -u
 . "$TMX_SRCDIR/test/stack/netns.sh"
 tmx_enter "$@"
@@ -168,6 +169,99 @@ tmx_pass "reloads under load: $(cat "$TMX_TMP/load-sm.log"); $(cat "$TMX_TMP/loa
 alive "reloads under load"
 
 grep -Eq 'fatal|panic' "$PD_LOG" && tmx_die "policyd logged a fatal error"
+pd_stop
+
+# ms - wall-clock milliseconds
+ms() {
+	local t=${EPOCHREALTIME/[.,]/}
+	echo $((t / 1000))
+}
+
+# a reload that lowers client_timeout and proxy_timeout (60s to 2s)
+# applies to the connections already waiting, counted from their last
+# answer (or the accept): idle ones are closed within seconds of the
+# reload, not after 60s, while a good client asking every 0.5s on the
+# same connections keeps them
+slow=("${conf[@]/client_timeout = 2s/client_timeout = 60s}")
+slow=("${slow[@]/proxy_timeout = 2s/proxy_timeout = 60s}")
+pd_config "${slow[@]}"
+pd_start || tmx_die "no restart with 60s timeouts"
+printf '192.0.2.1\trelay\n192.0.2.70\tdeny\n10.0.0.1\tother\n' >"$TMX_TMP/good.keys"
+"$L" -u "$SM" -s socketmap -t 5 -k "$TMX_TMP/good.keys" -c 4 -d 1 -q 8 \
+	>"$TMX_TMP/good.log" 2>&1 &
+good=$!
+start=$(ms) idlers=""
+for i in 0 1 2 3 4 5 6 7 8 9; do
+	"$L" -u "$SM" -g '20:postscreen 192.0.2.1,' -w 8 >"$TMX_TMP/idle-sm-$i" &
+	idlers="$idlers $!"
+	"$L" -u "$PO" -g $'client_address=192.0.2.5\n\n' -w 8 >"$TMX_TMP/idle-po-$i" &
+	idlers="$idlers $!"
+	"$L" -i 127.0.0.1:10042 -g '' -w 8 >"$TMX_TMP/idle-hdr-$i" &
+	idlers="$idlers $!"
+done
+sleep 1
+pd_config "${conf[@]}"
+hup=$(ms)
+pd_hup || tmx_die "no reload"
+wait $idlers
+end=$(ms)
+tmx_expect "timeouts lowered: idle connections still open" \
+	"$(grep -l OPEN "$TMX_TMP"/idle-* | sed 's/.*idle-//' | tr '\n' ' ')" ""
+tmx_expect "timeouts lowered: answers before the close" \
+	"$(cat "$TMX_TMP"/idle-sm-* "$TMX_TMP"/idle-po-* | sort | uniq -c | tr -s ' \n' ' ')" \
+	" 20 EOF 10 REPLY 9:OK permit, 10 REPLY action=OK\n\n "
+if [ $((end - hup)) -le 4000 ] && [ $((end - start)) -ge 1900 ]; then
+	tmx_pass "timeouts lowered: idle connections closed $((end - hup))ms after the reload, $((end - start))ms after they began"
+else
+	tmx_fail "timeouts lowered: idle connections closed $((end - hup))ms after the reload, $((end - start))ms after they began (want at most 4000, and 2000 after their last answer)"
+fi
+tmx_expect "timeouts lowered: idle closes logged" "$(pd_count 'idle; closing')" 20
+tmx_expect "timeouts lowered: PROXY header timeouts logged" \
+	"$(pd_count 'no PROXY header within proxy_timeout')" 10
+if wait $good; then
+	tmx_pass "timeouts lowered: good client kept its connections: $(cat "$TMX_TMP/good.log")"
+else
+	tmx_fail "timeouts lowered: good client: $(cat "$TMX_TMP/good.log")"
+fi
+alive "lowered timeouts"
+
+# the longest idle is still evicted, with its real idle time, after a
+# reload that raised client_timeout past proxy_timeout: five connections
+# wait for a PROXY header, then five idle ones (the first is the oldest)
+ten=("${slow[@]/max_clients = 4000/max_clients = 10}")
+pd_config "${ten[@]}"
+pd_hup || tmx_die "no reload"
+rm -f "$TMX_TMP"/hold-*
+first=$(ms) holders=""
+for i in 0 1 2 3 4 5 6 7 8 9; do
+	if [ "$i" -lt 5 ]; then
+		"$L" -i 127.0.0.1:10042 -g '' -w 5 >"$TMX_TMP/hold-$i" &
+	else
+		"$L" -u "$SM" -g '9:nomap key,' -w 5 >"$TMX_TMP/hold-$i" &
+	fi
+	holders="$holders $!"
+	sleep 0.1
+done
+pd_config "${ten[@]/client_timeout = 60s/client_timeout = 90s}"
+pd_hup || tmx_die "no reload"
+before=$(ms)
+"$L" -u "$SM" -s socketmap -c 1 -r 3 192.0.2.1="OK permit" >/dev/null ||
+	tmx_fail "timeouts raised, max_clients = 10: the new client was not served"
+after=$(ms)
+wait $holders
+tmx_expect "timeouts raised, max_clients = 10: closed (the oldest)" \
+	"$(grep -l EOF "$TMX_TMP"/hold-* | sed 's/.*-//' | tr '\n' ' ')" "0 "
+evicted=$(grep -Eo 'max_clients = 10 reached: closed [^,]*, idle [0-9]+ms' "$PD_LOG")
+idle=$(printf '%s\n' "$evicted" | sed -n 's/.*idle \([0-9]*\)ms$/\1/p')
+# logged: from the first holder's accept (it may start up to 0.5s after
+# $first on a slow machine, never before) to the eviction
+if [ -n "$idle" ] && [ "${#idle}" -le 9 ] && [ "$idle" -ge $((before - first - 500)) ] &&
+   [ "$idle" -le $((after - first + 50)) ]; then
+	tmx_pass "timeouts raised: $evicted (between $((before - first - 500)) and $((after - first + 50)))"
+else
+	tmx_fail "timeouts raised: logged \"$evicted\", want 127.0.0.1 idle between $((before - first - 500))ms and $((after - first + 50))ms"
+fi
+pd_config "${conf[@]}"
 pd_stop
 
 # out of file descriptors: accepting pauses instead of spinning, clients
