@@ -24,6 +24,7 @@ static const char *const lists_names[LIST_COUNT] = {
 	[LIST_PROXY] = "proxy_networks",
 	[LIST_DENY] = "deny_networks",
 	[LIST_POLICY_CLIENTS] = "policy_clients",
+	[LIST_ALLOW] = "allow_networks",
 };
 
 /* Everything one build needs to hand around */
@@ -301,23 +302,65 @@ lists_load_source(struct lists_ctx *ctx, struct tmx_cidrset_builder *b,
 	return lists_load_inline(ctx, b, key, where, word, value);
 }
 
-/* lists_build_one - every source of one list into its set */
+/* lists_is_spf - an spf: word, whose prefixes change with DNS */
+static bool
+lists_is_spf(const char *word)
+{
+	return strncmp(word, "spf:", 4) == 0;
+}
+
+/*
+ * lists_keep_fixed - build the static sources of list id into its fixed
+ * set (consuming fb) and add them to b; -1 with the build's error
+ */
+static int
+lists_keep_fixed(struct lists_ctx *ctx, struct tmx_cidrset_builder *fb,
+		 struct tmx_cidrset_builder *b, enum list_id id,
+		 const char *where)
+{
+	struct tmx_cidrset *fixed = tmx_cidrset_build(fb);
+
+	ctx->lists->fixed[id] = fixed;
+	if (fixed == NULL || tmx_cidrset_builder_add_set(b, fixed) < 0)
+		return lists_fail(ctx, "%s: %s: out of memory", where,
+				  lists_name(id));
+	return 0;
+}
+
+/*
+ * lists_build_one - every source of one list into its set. Static sources
+ * go first (an identical spf: prefix keeps the static source's name);
+ * relay_networks and allow_networks keep them apart as well, in fixed[].
+ */
 static int
 lists_build_one(struct lists_ctx *ctx, const struct conf *conf,
 		enum list_id id)
 {
 	const char *key = lists_name(id);
 	const char *where = conf_where(conf, key);
-	struct tmx_cidrset_builder *b;
+	struct tmx_cidrset_builder *b, *fb = NULL;
 	char **words;
 	size_t i;
 	int rc = 0;
 
-	if ((b = tmx_cidrset_builder_new()) == NULL)
+	if ((b = tmx_cidrset_builder_new()) == NULL ||
+	    ((id == LIST_RELAY || id == LIST_ALLOW) &&
+	     (fb = tmx_cidrset_builder_new()) == NULL)) {
+		tmx_cidrset_builder_free(b);
 		return lists_fail(ctx, "%s: %s: out of memory", where, key);
+	}
 	words = conf_words(conf_str(conf, key));
 	for (i = 0; words[i] != NULL && rc == 0; i++)
-		rc = lists_load_source(ctx, b, id, where, words[i]);
+		if (!lists_is_spf(words[i]))
+			rc = lists_load_source(ctx, fb ? fb : b, id, where,
+					       words[i]);
+	if (fb != NULL && rc == 0)
+		rc = lists_keep_fixed(ctx, fb, b, id, where);
+	else
+		tmx_cidrset_builder_free(fb);
+	for (i = 0; words[i] != NULL && rc == 0; i++)
+		if (lists_is_spf(words[i]))
+			rc = lists_load_source(ctx, b, id, where, words[i]);
 	conf_words_free(words);
 	if (rc < 0) {
 		tmx_cidrset_builder_free(b);
@@ -335,6 +378,8 @@ struct lists_overlap {
 	const struct tmx_cidrset *other;
 	enum list_id self_id;
 	enum list_id other_id;
+	bool back;		/* the second walk: equal prefixes were said */
+	const char *outcome;	/* "deny_networks wins" */
 	unsigned found;
 };
 
@@ -367,63 +412,78 @@ lists_overlap_one(const struct tmx_addr *prefix, unsigned len,
 
 	if (!tmx_cidrset_lookup(ov->other, prefix, &other_value))
 		return 0;
-	if (ov->self_id == LIST_DENY && !lists_strictly_inside(ov->other,
-							       prefix, len))
+	if (ov->back && !lists_strictly_inside(ov->other, prefix, len))
 		return 0;	/* the first walk reported it */
 	if (ov->found++ < LISTS_OVERLAP_REPORT)
-		lists_warnf(ov->ctx, "%s/%u (%s) overlaps %s (%s); "
-			    "deny_networks wins",
+		lists_warnf(ov->ctx, "%s/%u (%s) overlaps %s (%s); %s",
 			    tmx_addr_format(prefix, text, sizeof(text)), len,
 			    lists_source_name(lists, value),
 			    lists_name(ov->other_id),
-			    lists_source_name(lists, other_value));
+			    lists_source_name(lists, other_value),
+			    ov->outcome);
 	return 0;
 }
 
 /*
- * lists_check_overlap - warn where deny_networks and a trusting list meet.
- * Two prefixes overlap only when one holds the other, so it holds the
- * other's first address: walking each side against the other finds all;
- * the second walk leaves out what the first reported (equal prefixes).
+ * lists_check_overlap - warn where the sets a and b (of lists a_id and
+ * b_id) meet. Two prefixes overlap only when one holds the other, so it
+ * holds the other's first address: walking each side against the other
+ * finds all; the second walk leaves out what the first reported (equal
+ * prefixes).
  */
 static void
-lists_check_overlap(struct lists_ctx *ctx, enum list_id trusting)
+lists_check_overlap(struct lists_ctx *ctx, enum list_id a_id,
+		    const struct tmx_cidrset *a, enum list_id b_id,
+		    const struct tmx_cidrset *b, const char *outcome)
 {
-	struct lists_overlap ov = { ctx, NULL, 0, 0, 0 };
-	struct lists *lists = ctx->lists;
+	struct lists_overlap ov = { ctx, b, a_id, b_id, false, outcome, 0 };
 
-	ov.self_id = trusting;
-	ov.other_id = LIST_DENY;
-	ov.other = lists->set[LIST_DENY];
-	tmx_cidrset_walk(lists->set[trusting], lists_overlap_one, &ov);
-	ov.self_id = LIST_DENY;
-	ov.other_id = trusting;
-	ov.other = lists->set[trusting];
-	tmx_cidrset_walk(lists->set[LIST_DENY], lists_overlap_one, &ov);
+	if (a == NULL || b == NULL)
+		return;
+	tmx_cidrset_walk(a, lists_overlap_one, &ov);
+	ov.self_id = b_id;
+	ov.other_id = a_id;
+	ov.other = a;
+	ov.back = true;
+	tmx_cidrset_walk(b, lists_overlap_one, &ov);
 	if (ov.found > LISTS_OVERLAP_REPORT)
-		lists_warnf(ctx, "%u more overlaps of %s and deny_networks",
-			    ov.found - LISTS_OVERLAP_REPORT,
-			    lists_name(trusting));
+		lists_warnf(ctx, "%u more overlaps of %s and %s",
+			    ov.found - LISTS_OVERLAP_REPORT, lists_name(a_id),
+			    lists_name(b_id));
 }
 
-/* lists_build - every list from conf, all or nothing */
+/*
+ * lists_build - every list from conf, all or nothing. Overlaps are
+ * warnings: deny_networks against each permitting list, and the static
+ * sources of relay_networks against allow_networks' (the milter reads a
+ * relay's Received lines; spf: ranges are left out, as they follow DNS
+ * and would repeat the warning at every refresh).
+ */
 struct lists *
 lists_build(const struct conf *conf, lists_spf_fn *spf, void *spf_ctx,
 	    lists_warn_fn *warn, void *warn_ctx, char *err, size_t errlen)
 {
 	struct lists_ctx ctx = { NULL, spf, spf_ctx, warn, warn_ctx, err,
 				 errlen };
+	struct lists *l;
 	int id;
 
-	ctx.lists = xcalloc(1, sizeof(*ctx.lists));
+	ctx.lists = l = xcalloc(1, sizeof(*ctx.lists));
 	for (id = 0; id < LIST_COUNT; id++) {
 		if (lists_build_one(&ctx, conf, id) < 0) {
 			lists_free(ctx.lists);
 			return NULL;
 		}
 	}
-	lists_check_overlap(&ctx, LIST_RELAY);
-	lists_check_overlap(&ctx, LIST_PROXY);
+	lists_check_overlap(&ctx, LIST_RELAY, l->set[LIST_RELAY], LIST_DENY,
+			    l->set[LIST_DENY], "deny_networks wins");
+	lists_check_overlap(&ctx, LIST_PROXY, l->set[LIST_PROXY], LIST_DENY,
+			    l->set[LIST_DENY], "deny_networks wins");
+	lists_check_overlap(&ctx, LIST_ALLOW, l->set[LIST_ALLOW], LIST_DENY,
+			    l->set[LIST_DENY], "deny_networks wins");
+	lists_check_overlap(&ctx, LIST_RELAY, l->fixed[LIST_RELAY], LIST_ALLOW,
+			    l->fixed[LIST_ALLOW], "relay_networks wins in "
+			    "trustmx-milter (relay recovery)");
 	return ctx.lists;
 }
 
@@ -435,8 +495,10 @@ lists_free(struct lists *lists)
 
 	if (lists == NULL)
 		return;
-	for (i = 0; i < LIST_COUNT; i++)
+	for (i = 0; i < LIST_COUNT; i++) {
 		tmx_cidrset_free(lists->set[i]);
+		tmx_cidrset_free(lists->fixed[i]);
+	}
 	for (i = 0; i < lists->nsources; i++)
 		free(lists->source_names[i]);
 	free(lists->source_names);
@@ -465,7 +527,7 @@ lists_export_one(const struct tmx_addr *prefix, unsigned len, uint32_t value,
 	return 0;
 }
 
-/* lists_write_postscreen - deny rules first, then the trusted ones */
+/* lists_write_postscreen - deny rules first, then the permitted ones */
 int
 lists_write_postscreen(const struct lists *lists, FILE *fp,
 		       const char *header)
@@ -477,6 +539,7 @@ lists_write_postscreen(const struct lists *lists, FILE *fp,
 		{ LIST_DENY, "reject" },
 		{ LIST_RELAY, "permit" },
 		{ LIST_PROXY, "permit" },
+		{ LIST_ALLOW, "permit" },
 	};
 	struct lists_export ex = { fp, NULL };
 	const char *line, *nl;

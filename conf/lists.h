@@ -1,7 +1,7 @@
 /*
  * lists.h - the trust lists (relay_networks, proxy_networks, deny_networks,
- * policy_clients) built from their configured sources into immutable CIDR
- * sets. A set's value for an address is the index of the source that
+ * policy_clients, allow_networks) built from their configured sources into
+ * immutable CIDR sets. A set's value for an address is the index of the source that
  * matched, so logs can say "relay_networks via spf:relay.example".
  * A bad source fails the whole build; callers keep their previous lists.
  */
@@ -22,11 +22,16 @@ enum list_id {
 	LIST_PROXY,		/* proxy_networks */
 	LIST_DENY,		/* deny_networks */
 	LIST_POLICY_CLIENTS,	/* policy_clients */
+	LIST_ALLOW,		/* allow_networks: postscreen's allowlist,
+				   never a relay */
 	LIST_COUNT,
 };
 
 struct lists {
 	struct tmx_cidrset *set[LIST_COUNT];
+	/* relay_networks and allow_networks without their spf: sources, for
+	 * the overlap check (NULL for the other lists) */
+	struct tmx_cidrset *fixed[LIST_COUNT];
 	char **source_names;	/* "relay_networks: spf:relay.example", by value */
 	size_t nsources;
 	char **spf_domains;	/* every spf: domain named, for the refresher */
@@ -56,8 +61,8 @@ const char *lists_source_name(const struct lists *lists, uint32_t value);
 
 /*
  * lists_write_postscreen - a cidr_table(5) for postscreen_access_list:
- * deny_networks as "reject" first, then relay_networks and proxy_networks
- * as "permit" (first match wins, so the deny list wins). header (may be
+ * deny_networks as "reject" first, then relay_networks, proxy_networks and
+ * allow_networks as "permit" (first match wins, so the deny list wins). header (may be
  * NULL) goes first, as "# " comment lines. 0, or -1 on a write error.
  */
 int lists_write_postscreen(const struct lists *lists, FILE *fp,

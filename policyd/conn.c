@@ -314,6 +314,10 @@ conn_policy_action(struct loop *lp, struct conn *c)
 		log_info("%s: client_address=%s: %s: %s", c->peer,
 			 c->req.client_address, source, s->relay_action);
 		return s->relay_action;
+	case VERDICT_ALLOW:
+		log_info("%s: client_address=%s: allow: %s: %s", c->peer,
+			 c->req.client_address, source, s->allow_action);
+		return s->allow_action;
 	default:
 		log_debug("%s: client_address=%s: DUNNO", c->peer,
 			  c->req.have_client ? c->req.client_address : "(none)");

@@ -112,6 +112,7 @@ pd_settings_fill(const struct conf *conf, struct pd_settings *s, char *err,
 {
 	s->relay_action = xstrdup(conf_str(conf, "relay_policy_action"));
 	s->deny_action = xstrdup(conf_str(conf, "deny_policy_action"));
+	s->allow_action = xstrdup(conf_str(conf, "allow_policy_action"));
 	s->spf_cache_dir = xstrdup(conf_str(conf, "spf_cache_dir"));
 	s->user = xstrdup(conf_str(conf, "user"));
 	s->spf_refresh_min = conf_time(conf, "spf_refresh_min");
@@ -141,6 +142,7 @@ pd_settings_clear(struct pd_settings *s)
 	pd_settings_free_listen(s->listen, s->nlisten);
 	free(s->relay_action);
 	free(s->deny_action);
+	free(s->allow_action);
 	free(s->spf_cache_dir);
 	free(s->user);
 	memset(s, 0, sizeof(*s));

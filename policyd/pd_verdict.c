@@ -1,7 +1,7 @@
 /*
  * pd_verdict.c - what the trust lists say about one client address. deny
- * wins over relay, relay over proxy; the answer names the source that
- * matched so logs can say "relay_networks: spf:relay.example".
+ * wins over relay, relay over proxy, proxy over allow; the answer names the
+ * source that matched so logs can say "relay_networks: spf:relay.example".
  */
 #include <stddef.h>
 
@@ -33,7 +33,7 @@ pd_verdict_in_list(const struct lists *lists, enum list_id id,
 	return pd_verdict_match(lists, id, addr, NULL);
 }
 
-/* pd_verdict_lookup - deny, relay, proxy or none for addr (already unmapped) */
+/* pd_verdict_lookup - deny, relay, proxy, allow or none for addr (unmapped) */
 enum verdict
 pd_verdict_lookup(const struct lists *lists, const struct tmx_addr *addr,
 		  const char **source_r)
@@ -46,6 +46,8 @@ pd_verdict_lookup(const struct lists *lists, const struct tmx_addr *addr,
 		return VERDICT_RELAY;
 	if (pd_verdict_match(lists, LIST_PROXY, addr, source_r))
 		return VERDICT_PROXY;
+	if (pd_verdict_match(lists, LIST_ALLOW, addr, source_r))
+		return VERDICT_ALLOW;
 	return VERDICT_NONE;
 }
 

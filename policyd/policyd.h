@@ -38,6 +38,7 @@ struct pd_settings {
 	size_t nlisten;
 	char *relay_action;	/* relay_policy_action */
 	char *deny_action;	/* deny_policy_action */
+	char *allow_action;	/* allow_policy_action */
 	int client_timeout_ms;
 	int proxy_timeout_ms;
 	size_t max_clients;
@@ -81,6 +82,7 @@ enum verdict {
 	VERDICT_DENY,
 	VERDICT_RELAY,
 	VERDICT_PROXY,
+	VERDICT_ALLOW,		/* allow_networks */
 };
 enum verdict pd_verdict_lookup(const struct lists *lists,
 			       const struct tmx_addr *addr,

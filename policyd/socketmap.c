@@ -1,7 +1,8 @@
 /*
  * socketmap.c - socketmap_table(5) for postscreen_access_list: netstring
  * framing, and the answer for map "postscreen": deny_networks reject,
- * relay_networks and proxy_networks permit, anything else NOTFOUND.
+ * relay_networks, proxy_networks and allow_networks permit, anything else
+ * NOTFOUND.
  */
 #include <string.h>
 
@@ -98,6 +99,7 @@ socketmap_answer(const struct lists *lists, const uint8_t *payload,
 		break;
 	case VERDICT_RELAY:
 	case VERDICT_PROXY:
+	case VERDICT_ALLOW:
 		res_r->reply = "OK permit";
 		break;
 	default:

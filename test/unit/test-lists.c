@@ -1,8 +1,9 @@
 /*
  * test-lists.c - trust lists built from trustmx.conf sources: inline
  * IPv4/IPv6, file:, cidr:, spf: (through a test store), all-or-nothing
- * errors naming file:line, source names by value, deny/trust overlaps, and
- * the postscreen export as postmap(1) itself answers it.
+ * errors naming file:line, source names by value, deny/trust overlaps, the
+ * relay/allow overlap of static sources, and the postscreen export as
+ * postmap(1) itself answers it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,8 @@ test_warn(void *ctx, const char *message)
 
 static struct spf_prefix relay_prefixes[2];
 static struct spf_expansion relay_exp = { relay_prefixes, 2, 300, 1, 0, 0 };
+static struct spf_prefix big_prefixes[2];
+static struct spf_expansion big_exp = { big_prefixes, 2, 300, 3, 0, 0 };
 
 /* test_spf - the test's store of last good expansions */
 static const struct spf_expansion *
@@ -36,6 +39,8 @@ test_spf(void *ctx, const char *domain)
 	(void)ctx;
 	if (strcmp(domain, "relay.example") == 0)
 		return &relay_exp;
+	if (strcmp(domain, "_spf.big.example") == 0)
+		return &big_exp;
 	return NULL;	/* never resolved yet */
 }
 
@@ -133,6 +138,20 @@ static const struct {
 	  { { "192.0.2.129", LIST_RELAY, "relay_networks: 192.0.2.128/25" },
 	    { "192.0.2.129", LIST_DENY, "deny_networks: 192.0.2.0/24" },
 	    { "198.51.100.1", LIST_DENY, NULL } } },
+	/* allow_networks: its own list, never a relay */
+	{ "allow_networks = 203.0.113.0/25, [2001:db8:a11::]/48\n"
+	  "  spf:_SPF.big.example\n",
+	  { { "203.0.113.5", LIST_ALLOW, "allow_networks: 203.0.113.0/25" },
+	    { "203.0.113.5", LIST_RELAY, NULL },
+	    { "203.0.113.5", LIST_PROXY, NULL },
+	    { "2001:db8:a11::25", LIST_ALLOW,
+	      "allow_networks: [2001:db8:a11::]/48" },
+	    { "198.51.100.200", LIST_ALLOW,
+	      "allow_networks: spf:_SPF.big.example" },
+	    { "198.51.100.200", LIST_RELAY, NULL },
+	    { "2001:db8:b16::1", LIST_ALLOW,
+	      "allow_networks: spf:_SPF.big.example" },
+	    { "203.0.113.200", LIST_ALLOW, NULL } } },
 };
 
 /* test_good - builds that work answer lookups with the right source */
@@ -246,6 +265,79 @@ test_overlap(void)
 	lists_free(lists);
 }
 
+/* test_allow - allow_networks: refreshed spf: domains, overlaps with relay
+ * and deny lists (static sources only for relay), found exactly */
+static void
+test_allow(void)
+{
+	char err[1024];
+	struct lists *lists;
+
+	lists = build("relay_networks = spf:relay.example\n"
+		      "allow_networks = spf:_spf.big.example "
+		      "spf:relay.example\n", err, sizeof(err));
+	TMX_CHECKF(lists != NULL, "%s", err);
+	if (lists == NULL)
+		return;
+	TMX_CHECK(lists->nspf == 2);
+	if (lists->nspf == 2)
+		TMX_CHECK_STR(lists->spf_domains[1], "_spf.big.example");
+	/* the same spf: domain in both lists: not a static overlap */
+	TMX_CHECKF(count_lines(warnings) == 0, "%s", warnings);
+	lists_free(lists);
+
+	/* a static relay prefix inside a static allow prefix, which hides
+	 * behind a more specific spf: prefix of the same list */
+	lists = build("relay_networks = 192.0.2.0/28 198.51.100.130\n"
+		      "  spf:relay.example\n"
+		      "allow_networks = spf:_spf.big.example 192.0.2.0/24\n"
+		      "  198.51.100.0/24\n", err, sizeof(err));
+	TMX_CHECKF(lists != NULL, "%s", err);
+	if (lists == NULL)
+		return;
+	TMX_CHECKF(strstr(warnings, "192.0.2.0/28 (relay_networks: "
+			  "192.0.2.0/28) overlaps allow_networks "
+			  "(allow_networks: 192.0.2.0/24); relay_networks wins "
+			  "in trustmx-milter") != NULL, "%s", warnings);
+	TMX_CHECKF(strstr(warnings, "198.51.100.130/32 (relay_networks: "
+			  "198.51.100.130) overlaps allow_networks "
+			  "(allow_networks: 198.51.100.0/24)") != NULL, "%s",
+		   warnings);
+	/* spf:relay.example (198.51.100.64/26) inside 198.51.100.0/24:
+	 * follows DNS, not warned */
+	TMX_CHECKF(strstr(warnings, "spf:") == NULL, "%s", warnings);
+	TMX_CHECKF(count_lines(warnings) == 2, "%s", warnings);
+	/* the lookup still names the most specific source */
+	TMX_CHECK_STR(source_of(lists, LIST_ALLOW, "198.51.100.130"),
+		      "allow_networks: spf:_spf.big.example");
+	TMX_CHECK_STR(source_of(lists, LIST_ALLOW, "198.51.100.5"),
+		      "allow_networks: 198.51.100.0/24");
+	lists_free(lists);
+
+	/* an spf: prefix equal to a static one keeps the static name */
+	lists = build("allow_networks = spf:_spf.big.example "
+		      "198.51.100.128/25\n", err, sizeof(err));
+	TMX_CHECKF(lists != NULL, "%s", err);
+	if (lists == NULL)
+		return;
+	TMX_CHECK_STR(source_of(lists, LIST_ALLOW, "198.51.100.200"),
+		      "allow_networks: 198.51.100.128/25");
+	lists_free(lists);
+
+	/* deny_networks inside allow_networks: deny wins, said so */
+	lists = build("deny_networks = 203.0.113.64/26\n"
+		      "allow_networks = 203.0.113.0/24\n", err, sizeof(err));
+	TMX_CHECKF(lists != NULL, "%s", err);
+	if (lists == NULL)
+		return;
+	TMX_CHECKF(strstr(warnings, "203.0.113.64/26 (deny_networks: "
+			  "203.0.113.64/26) overlaps allow_networks "
+			  "(allow_networks: 203.0.113.0/24); deny_networks "
+			  "wins") != NULL, "%s", warnings);
+	TMX_CHECKF(count_lines(warnings) == 1, "%s", warnings);
+	lists_free(lists);
+}
+
 /* test_files - file: and cidr: sources */
 static void
 test_files(void)
@@ -334,6 +426,16 @@ static const struct {
 	  "t.cf:1: relay_networks: \"::ffff:192.0.2.0/120\": IPv4-mapped" },
 	{ "policy_clients = !192.0.2.0/24\n",
 	  "t.cf:1: policy_clients: \"!192.0.2.0/24\": " },
+	{ "\n\nallow_networks = 192.0.2.1/24\n",
+	  "t.cf:3: allow_networks: \"192.0.2.1/24\": " },
+	{ "allow_networks = spf:_spf.big.example file:relative\n",
+	  "t.cf:1: allow_networks: file:relative: the path must be absolute" },
+	{ "allow_networks = spf:_spf.big.example file:@/badfile\n",
+	  "@/badfile:3: " },
+	{ "allow_networks = mysql:/etc/postfix/big.cf\n",
+	  "t.cf:1: allow_networks: \"mysql:/etc/postfix/big.cf\": unsupported" },
+	{ "relay_networks = 192.0.2.0/24\nallow_networks = 10.0.0.0/8 x.y\n",
+	  "t.cf:2: allow_networks: \"x.y\": " },
 };
 
 /* test_bad - every bad source fails the build and names file:line */
@@ -390,7 +492,11 @@ static const struct {
 	{ "2001:db8:6::1", "permit" },
 	{ "198.51.100.9", "permit" },
 	{ "198.51.100.77", "permit" },	/* from spf:relay.example */
-	{ "203.0.113.1", "" },
+	{ "203.0.113.1", "permit" },	/* allow_networks */
+	{ "203.0.113.70", "reject" },	/* deny inside allow_networks */
+	{ "198.51.100.200", "permit" },	/* from spf:_spf.big.example */
+	{ "2001:db8:b16::1", "permit" },
+	{ "203.0.113.200", "" },
 	{ "127.0.0.1", "" },		/* policy_clients are not exported */
 };
 
@@ -410,9 +516,12 @@ test_export(void)
 	}
 	write_file("main.cf", "");
 	lists = build("deny_networks = 192.0.2.0/24 2001:db8:5::/48\n"
+		      "  203.0.113.64/26\n"
 		      "relay_networks = 192.0.2.128/25 198.51.100.0/25\n"
 		      "  spf:relay.example\n"
-		      "proxy_networks = 2001:db8::/32\n", err, sizeof(err));
+		      "proxy_networks = 2001:db8::/32\n"
+		      "allow_networks = 203.0.113.0/25 spf:_spf.big.example\n",
+		      err, sizeof(err));
 	TMX_CHECKF(lists != NULL, "%s", err);
 	if (lists == NULL)
 		return;
@@ -445,10 +554,15 @@ main(void)
 	relay_prefixes[0].len = 26;
 	tmx_addr_parse("2001:db8:beef::", &relay_prefixes[1].addr);
 	relay_prefixes[1].len = 48;
+	tmx_addr_parse("198.51.100.128", &big_prefixes[0].addr);
+	big_prefixes[0].len = 25;
+	tmx_addr_parse("2001:db8:b16::", &big_prefixes[1].addr);
+	big_prefixes[1].len = 48;
 
 	test_good();
 	test_spf_sources();
 	test_overlap();
+	test_allow();
 	test_files();
 	test_bad();
 	test_export();

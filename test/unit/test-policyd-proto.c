@@ -93,6 +93,11 @@ static const struct {
 	{ "postscreen 2001:db8::1", "OK permit" },
 	{ "postscreen 2001:db8:dead::1", "OK reject" },
 	{ "postscreen 2001:db9::1", "NOTFOUND " },
+	/* allow_networks 198.51.100.0/23 and 203.0.113.0/24 */
+	{ "postscreen 198.51.101.5", "OK permit" },	/* allow only */
+	{ "postscreen ::ffff:198.51.101.5", "OK permit" },
+	{ "postscreen 203.0.113.10", "OK reject" },	/* deny wins over allow */
+	{ "postscreen 198.51.102.1", "NOTFOUND " },
 	{ "postscreen 10.1.2.3", "NOTFOUND " },
 	{ "postscreen unknown", "NOTFOUND " },
 	{ "postscreen mail.example.com", "NOTFOUND " },
@@ -105,6 +110,42 @@ static const struct {
 	{ "postscreenx 192.0.2.10", "PERM unknown map" },
 	{ "", "PERM unknown map" },
 };
+
+/* The list and source each address gets: deny > relay > proxy > allow */
+static const struct {
+	const char *addr;
+	enum verdict verdict;
+	const char *source;
+} precedence[] = {
+	{ "198.51.101.5", VERDICT_ALLOW, "allow_networks: test" },
+	{ "198.51.100.7", VERDICT_PROXY, "proxy_networks: test" },
+	{ "192.0.2.10", VERDICT_RELAY, "relay_networks: test" },
+	{ "192.0.2.200", VERDICT_DENY, "deny_networks: test" },
+	{ "203.0.113.10", VERDICT_DENY, "deny_networks: test" },
+	{ "::ffff:198.51.101.5", VERDICT_ALLOW, "allow_networks: test" },
+	{ "198.51.102.1", VERDICT_NONE, NULL },
+	{ "not an address", VERDICT_NONE, NULL },
+};
+
+/* test_precedence - which list answers for an address in several */
+static void
+test_precedence(const struct lists *lists)
+{
+	const char *source;
+	enum verdict v;
+	size_t i;
+
+	for (i = 0; i < sizeof(precedence) / sizeof(precedence[0]); i++) {
+		v = pd_verdict_lookup_text(lists, precedence[i].addr, &source);
+		TMX_CHECKF(v == precedence[i].verdict, "%s: verdict %d",
+			   precedence[i].addr, v);
+		if (precedence[i].source == NULL)
+			TMX_CHECKF(source == NULL, "%s: %s", precedence[i].addr,
+				   source);
+		else
+			TMX_CHECK_STR(source, precedence[i].source);
+	}
+}
 
 /* test_answers - the postscreen map over a small set of lists */
 static void
@@ -229,7 +270,7 @@ int
 main(void)
 {
 	char *names[] = { "relay_networks: test", "proxy_networks: test",
-			  "deny_networks: test" };
+			  "deny_networks: test", "allow_networks: test" };
 	struct lists lists;
 
 	memset(&lists, 0, sizeof(lists));
@@ -237,14 +278,19 @@ main(void)
 	lists.set[LIST_PROXY] = test_set("198.51.100.0/24\n", 1);
 	lists.set[LIST_DENY] = test_set("203.0.113.0/24\n192.0.2.200\n"
 					"2001:db8:dead::/48\n", 2);
+	/* allow_networks holds the proxy and a deny range: they win */
+	lists.set[LIST_ALLOW] = test_set("198.51.100.0/23\n203.0.113.0/24\n",
+					 3);
 	lists.source_names = names;
-	lists.nsources = 3;
+	lists.nsources = 4;
 	test_netstrings();
 	test_answers(&lists);
+	test_precedence(&lists);
 	test_policy_lines();
 	test_policy_limits();
 	tmx_cidrset_free(lists.set[LIST_RELAY]);
 	tmx_cidrset_free(lists.set[LIST_PROXY]);
 	tmx_cidrset_free(lists.set[LIST_DENY]);
+	tmx_cidrset_free(lists.set[LIST_ALLOW]);
 	return TMX_TEST_END();
 }
