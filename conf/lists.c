@@ -372,84 +372,126 @@ lists_build_one(struct lists_ctx *ctx, const struct conf *conf,
 	return 0;
 }
 
-/* What an overlap walk compares against, and how much it reported */
-struct lists_overlap {
-	struct lists_ctx *ctx;
-	const struct tmx_cidrset *other;
-	enum list_id self_id;
-	enum list_id other_id;
-	bool back;		/* the second walk: equal prefixes were said */
-	const char *outcome;	/* "deny_networks wins" */
-	unsigned found;
+/* One prefix of either list in an overlap sweep */
+struct lists_item {
+	struct tmx_addr prefix;
+	unsigned len;
+	uint32_t value;
+	unsigned side;		/* 0: list a, 1: list b */
 };
 
-/*
- * lists_strictly_inside - does set hold a prefix wider than prefix/len?
- * Such a prefix also covers the other half of prefix/len's parent, so
- * looking up that sibling's first address is enough.
- */
-static bool
-lists_strictly_inside(const struct tmx_cidrset *set,
-		      const struct tmx_addr *prefix, unsigned len)
-{
-	struct tmx_addr sibling = *prefix;
+/* The prefixes of both lists of an overlap check */
+struct lists_items {
+	struct lists_item *item;
+	size_t count;
+	unsigned side;		/* while collecting */
+};
 
-	if (len == 0)
-		return false;
-	sibling.bytes[(len - 1) / 8] ^= 0x80 >> ((len - 1) % 8);
-	return tmx_cidrset_lookup(set, &sibling, NULL);
-}
-
-/* lists_overlap_one - report prefix when the other list covers its start */
+/* lists_collect_one - walk callback: append a prefix to the sweep */
 static int
-lists_overlap_one(const struct tmx_addr *prefix, unsigned len,
-		  uint32_t value, void *vov)
+lists_collect_one(const struct tmx_addr *prefix, unsigned len,
+		  uint32_t value, void *vitems)
 {
-	struct lists_overlap *ov = vov;
-	const struct lists *lists = ov->ctx->lists;
-	char text[TMX_ADDR_STRLEN];
-	uint32_t other_value;
+	struct lists_items *items = vitems;
+	struct lists_item *it = &items->item[items->count++];
 
-	if (!tmx_cidrset_lookup(ov->other, prefix, &other_value))
-		return 0;
-	if (ov->back && !lists_strictly_inside(ov->other, prefix, len))
-		return 0;	/* the first walk reported it */
-	if (ov->found++ < LISTS_OVERLAP_REPORT)
-		lists_warnf(ov->ctx, "%s/%u (%s) overlaps %s (%s); %s",
-			    tmx_addr_format(prefix, text, sizeof(text)), len,
-			    lists_source_name(lists, value),
-			    lists_name(ov->other_id),
-			    lists_source_name(lists, other_value),
-			    ov->outcome);
+	it->prefix = *prefix;
+	it->len = len;
+	it->value = value;
+	it->side = items->side;
 	return 0;
 }
 
 /*
+ * lists_item_compare - family, address, then the wider prefix first, so an
+ * enclosing prefix comes before what it holds; for equal prefixes list b
+ * first, so the one overlap is said of a's prefix
+ */
+static int
+lists_item_compare(const void *va, const void *vb)
+{
+	const struct lists_item *a = va, *b = vb;
+	int cmp;
+
+	if (a->prefix.family != b->prefix.family)
+		return a->prefix.family < b->prefix.family ? -1 : 1;
+	if ((cmp = memcmp(a->prefix.bytes, b->prefix.bytes,
+			  sizeof(a->prefix.bytes))) != 0)
+		return cmp;
+	if (a->len != b->len)
+		return a->len < b->len ? -1 : 1;
+	return a->side > b->side ? -1 : a->side < b->side;
+}
+
+/* lists_item_holds - does outer's prefix contain inner's (or equal it) */
+static bool
+lists_item_holds(const struct lists_item *outer,
+		 const struct lists_item *inner)
+{
+	unsigned full = outer->len / 8, rest = outer->len % 8;
+
+	if (outer->prefix.family != inner->prefix.family ||
+	    outer->len > inner->len)
+		return false;
+	if (memcmp(outer->prefix.bytes, inner->prefix.bytes, full) != 0)
+		return false;
+	return rest == 0 || ((outer->prefix.bytes[full] ^
+			      inner->prefix.bytes[full]) &
+			     (0xff00 >> rest)) == 0;
+}
+
+/*
  * lists_check_overlap - warn where the sets a and b (of lists a_id and
- * b_id) meet. Two prefixes overlap only when one holds the other, so it
- * holds the other's first address: walking each side against the other
- * finds all; the second walk leaves out what the first reported (equal
- * prefixes).
+ * b_id) meet. Two prefixes overlap only when one holds the other: in
+ * address order, wider first, the prefixes enclosing one form a stack, and
+ * each prefix with an enclosing (or equal) prefix of the other list is
+ * said once, naming the nearest. Exact, and n log n.
  */
 static void
 lists_check_overlap(struct lists_ctx *ctx, enum list_id a_id,
 		    const struct tmx_cidrset *a, enum list_id b_id,
 		    const struct tmx_cidrset *b, const char *outcome)
 {
-	struct lists_overlap ov = { ctx, b, a_id, b_id, false, outcome, 0 };
+	const struct lists_item *stack[2 * 129], *it, *outer;
+	const enum list_id ids[2] = { a_id, b_id };
+	struct lists_items items = { NULL, 0, 0 };
+	const struct lists *lists = ctx->lists;
+	char text[TMX_ADDR_STRLEN];
+	size_t depth = 0, i, j;
+	unsigned found = 0;
 
-	if (a == NULL || b == NULL)
+	if (a == NULL || b == NULL || tmx_cidrset_count(a) == 0 ||
+	    tmx_cidrset_count(b) == 0)
 		return;
-	tmx_cidrset_walk(a, lists_overlap_one, &ov);
-	ov.self_id = b_id;
-	ov.other_id = a_id;
-	ov.other = a;
-	ov.back = true;
-	tmx_cidrset_walk(b, lists_overlap_one, &ov);
-	if (ov.found > LISTS_OVERLAP_REPORT)
+	items.item = xreallocarray(NULL, tmx_cidrset_count(a) +
+				   tmx_cidrset_count(b), sizeof(*items.item));
+	tmx_cidrset_walk(a, lists_collect_one, &items);
+	items.side = 1;
+	tmx_cidrset_walk(b, lists_collect_one, &items);
+	qsort(items.item, items.count, sizeof(*items.item),
+	      lists_item_compare);
+	for (i = 0; i < items.count; i++) {
+		it = &items.item[i];
+		while (depth > 0 && !lists_item_holds(stack[depth - 1], it))
+			depth--;
+		for (outer = NULL, j = depth; j > 0 && outer == NULL; j--)
+			if (stack[j - 1]->side != it->side)
+				outer = stack[j - 1];
+		if (outer != NULL && found++ < LISTS_OVERLAP_REPORT)
+			lists_warnf(ctx, "%s/%u (%s) overlaps %s (%s); %s",
+				    tmx_addr_format(&it->prefix, text,
+						    sizeof(text)), it->len,
+				    lists_source_name(lists, it->value),
+				    lists_name(ids[outer->side]),
+				    lists_source_name(lists, outer->value),
+				    outcome);
+		stack[depth++] = it;	/* nested: 129 lengths, 2 lists */
+	}
+	if (found > LISTS_OVERLAP_REPORT)
 		lists_warnf(ctx, "%u more overlaps of %s and %s",
-			    ov.found - LISTS_OVERLAP_REPORT, lists_name(a_id),
+			    found - LISTS_OVERLAP_REPORT, lists_name(a_id),
 			    lists_name(b_id));
+	free(items.item);
 }
 
 /*

@@ -1,7 +1,10 @@
 /*
  * assess.c - running SPF, relay recovery, DKIM and DMARC for one message.
  * A client in relay_networks is never judged itself: either the client
- * behind it is recovered from its Received line, or SPF says none.
+ * behind it is recovered from its Received line, or SPF says none. A
+ * client in allow_networks only is judged itself, like any direct client:
+ * postscreen's allowlist is no statement about who wrote its Received
+ * lines (relay_networks is, so it wins for an address in both).
  */
 #include <stdio.h>
 #include <string.h>
@@ -99,6 +102,7 @@ assess_spf(struct spf_layer *spf, struct session *s,
 			assess_relay(spf, s, res);
 		return;
 	}
+	res->allowlisted = settings_is_allowed(m->settings, &s->client);
 	r->source = RESULTS_SPF_DIRECT;
 	assess_spf_on(spf, &s->client, s->helo, m, r);
 }

@@ -249,8 +249,9 @@ milter_log(const struct session *s, const struct results *res,
 				      res->dkim.sig[i].domain);
 	bool checked = results_spf_judged(&res->spf);
 
-	log_info("%s: client=%s%s%s spf=%s helo=%s dkim=%s dmarc=%s%s%s%s "
+	log_info("%s: client=%s%s%s%s spf=%s helo=%s dkim=%s dmarc=%s%s%s%s "
 		 "arc=%s action=%s (%s)", res->qid, s->client_text,
+		 res->allowlisted ? " allow" : "",
 		 res->via_relay ? " via-relay original=" : "",
 		 res->via_relay ? res->spf.client : "",
 		 checked ? spf_outcome_name(res->spf.verdict.result) : "none",

@@ -106,6 +106,7 @@ struct results {
 	char qid[32];
 	char client[TMX_ADDR_STRLEN];	/* the connecting client, "" if local */
 	bool via_relay;			/* the client is in relay_networks */
+	bool allowlisted;		/* a direct client in allow_networks */
 	bool submission;		/* authenticated or local: never refused */
 	struct results_spf spf;
 	struct results_dkim dkim;

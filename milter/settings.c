@@ -280,3 +280,10 @@ settings_is_relay(const struct settings *s, const struct tmx_addr *addr)
 {
 	return tmx_cidrset_lookup(s->lists->set[LIST_RELAY], addr, NULL);
 }
+
+/* settings_is_allowed - see settings.h */
+bool
+settings_is_allowed(const struct settings *s, const struct tmx_addr *addr)
+{
+	return tmx_cidrset_lookup(s->lists->set[LIST_ALLOW], addr, NULL);
+}

@@ -69,4 +69,7 @@ void settings_release(struct settings *s);
 /* settings_is_relay - is addr in relay_networks */
 bool settings_is_relay(const struct settings *s, const struct tmx_addr *addr);
 
+/* settings_is_allowed - is addr in allow_networks */
+bool settings_is_allowed(const struct settings *s, const struct tmx_addr *addr);
+
 #endif

@@ -48,6 +48,8 @@ tmx_dns_zone <<END
 ZONE test
 TXT relay.test v=spf1 ip4:198.51.100.64/26 a:mx.relay.test -all
 A mx.relay.test 203.0.113.7 2001:db8:77::7
+TXT _spf.big.test v=spf1 include:_n1.big.test -all
+TXT _n1.big.test v=spf1 ip4:198.51.100.192/26 ~all
 END
 tmx_dns_start "timeout:1 attempts:1" || exit 1
 
@@ -61,6 +63,7 @@ relay_networks = file:$TMX_TMP/relays.txt,
 	spf:relay.test
 proxy_networks = [2001:db8::]/32 cidr:$TMX_TMP/more.cidr
 deny_networks = 192.0.2.64/26, 2001:db8:aa:1::/64
+allow_networks = spf:_spf.big.test 203.0.113.128/25 192.0.2.0/28
 spf_cache_dir = $TMX_TMP/cache
 END
 conf=$TMX_TMP/trustmx.conf
@@ -88,9 +91,23 @@ relay_networks: 5 prefixes ($conf:2)
 proxy_networks: 2 prefixes ($conf:4)
 deny_networks: 2 prefixes ($conf:5)
 policy_clients: 2 prefixes (default)
+allow_networks: 3 prefixes ($conf:6)
 END
 grep -q "192.0.2.64/26 (deny_networks: 192.0.2.64/26) overlaps relay_networks" \
 	"$TMX_TMP/err" || tmx_fail_run "no overlap warning"
+grep -q "192.0.2.0/28 (allow_networks: 192.0.2.0/28) overlaps relay_networks (relay_networks: file:$TMX_TMP/relays.txt); relay_networks wins in trustmx-milter" \
+	"$TMX_TMP/err" || tmx_fail_run "no relay/allow overlap warning"
+# mx.relay.test (relay_networks: spf:) is not inside allow_networks, and
+# spf: ranges are never compared: one relay/allow warning only
+[ "$(grep -c 'relay_networks wins' "$TMX_TMP/err")" = 1 ] ||
+	tmx_fail_run "relay/allow overlap warnings"
+
+expect_out "show -s allow_networks (spf: through include:)" \
+	list show -s allow_networks -c "$conf" <<END
+192.0.2.0/28	allow_networks: 192.0.2.0/28
+198.51.100.192/26	allow_networks: spf:_spf.big.test
+203.0.113.128/25	allow_networks: 203.0.113.128/25
+END
 
 echo "stale" >"$TMX_TMP/export/postscreen.cidr"
 expect_out "export" list export -c "$conf" "$TMX_TMP/export/postscreen.cidr" </dev/null
@@ -108,6 +125,9 @@ done <<END
 198.51.100.100 permit
 203.0.113.7 permit
 203.0.113.8
+203.0.113.130 permit
+198.51.100.200 permit
+192.0.2.5 permit
 10.20.30.40 permit
 2001:db8:ffff::1 permit
 127.0.0.1

@@ -263,6 +263,38 @@ test_overlap(void)
 			  "(deny_networks: 10.0.0.0/8)") != NULL, "%s",
 		   warnings);
 	lists_free(lists);
+
+	/* exact: one line for prefixes that start at the same address, none
+	 * for a narrower prefix next to a wider one's neighbour */
+	lists = build("deny_networks = 192.0.2.0/28 198.51.100.0/29\n"
+		      "relay_networks = 192.0.2.0/25\n"
+		      "proxy_networks = 198.51.100.0/30 198.51.100.16/28\n",
+		      err, sizeof(err));
+	TMX_CHECKF(lists != NULL, "%s", err);
+	if (lists == NULL)
+		return;
+	TMX_CHECKF(strstr(warnings, "192.0.2.0/28 (deny_networks: "
+			  "192.0.2.0/28) overlaps relay_networks "
+			  "(relay_networks: 192.0.2.0/25)") != NULL, "%s",
+		   warnings);
+	TMX_CHECKF(strstr(warnings, "198.51.100.0/30 (proxy_networks: "
+			  "198.51.100.0/30) overlaps deny_networks") != NULL,
+		   "%s", warnings);
+	TMX_CHECKF(count_lines(warnings) == 2, "%s", warnings);
+	lists_free(lists);
+
+	/* more than five: the rest summed up */
+	lists = build("deny_networks = 10.0.0.0/8\n"
+		      "relay_networks = 10.1.0.0/16 10.2.0.0/16 10.3.0.0/16\n"
+		      "  10.4.0.0/16 10.5.0.0/16 10.6.0.0/16 10.7.0.0/16\n",
+		      err, sizeof(err));
+	TMX_CHECKF(lists != NULL, "%s", err);
+	if (lists == NULL)
+		return;
+	TMX_CHECKF(count_lines(warnings) == 6, "%s", warnings);
+	TMX_CHECKF(strstr(warnings, "2 more overlaps of relay_networks and "
+			  "deny_networks") != NULL, "%s", warnings);
+	lists_free(lists);
 }
 
 /* test_allow - allow_networks: refreshed spf: domains, overlaps with relay
