@@ -272,9 +272,9 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		main_usage();
+	log_init(MAIN_NAME, 1, NULL);	/* -n's warnings name us too */
 	if (check)
 		return main_check();
-	log_init(MAIN_NAME, 1, NULL);
 	main_start_logging(foreground);
 	if (!foreground)
 		daemon_detach();

@@ -4,7 +4,7 @@
 # starts the daemon), and, as "user", the configuration file and list
 # files it rereads, spf_cache_dir when spf: sources save there, and
 # public_suffix_list; a good file passes, a list anyone may change is a
-# warning. A start meets the same check with the same words.
+# warning, and so is a relay_networks prefix meeting allow_networks. A start meets the same check with the same words.
 set -u
 . "$TMX_SRCDIR/test/stack/netns.sh"
 tmx_enter "$@"
@@ -149,6 +149,17 @@ for d in "$M" "$P"; do
 	tmx_expect "list writable by all: $(basename "$d") warns" "$OUT" \
 		"$(basename "$d"): warning: $C:9: relay_networks: file:$T/open: writable by every user (mode 0666)"
 done
+
+# --- relay_networks and allow_networks meeting: a warning, not a failure ---
+conf "relay_networks = file:$T/relays" "allow_networks = 192.0.2.128/25"
+for d in "$M" "$P"; do
+	accept "$d" "relay/allow overlap"
+	tmx_expect "relay/allow overlap: $(basename "$d") warns" "$OUT" \
+		"$(basename "$d"): warning: 192.0.2.128/25 (allow_networks: 192.0.2.128/25) overlaps relay_networks (relay_networks: file:$T/relays); relay_networks wins in trustmx-milter (relay recovery)"
+done
+conf "allow_networks = 203.0.113.0/24 file:$T/missing"
+refuse "$M" "missing allow_networks file" "$T/missing: No such file or directory (allow_networks, set at $C:9)"
+refuse "$P" "missing allow_networks file" "$C:9: allow_networks: file:$T/missing: No such file or directory"
 
 # --- the start stops on the same check, with the same words ---
 conf "relay_networks = spf:relays.example" "spf_cache_dir = $T/rootonly"
