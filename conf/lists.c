@@ -498,8 +498,8 @@ lists_check_overlap(struct lists_ctx *ctx, enum list_id a_id,
  * lists_build - every list from conf, all or nothing. Overlaps are
  * warnings: deny_networks against each permitting list, and the static
  * sources of relay_networks against allow_networks' (the milter reads a
- * relay's Received lines; spf: ranges are left out, as they follow DNS
- * and would repeat the warning at every refresh).
+ * relay's Received lines; spf: ranges are left out: they follow other
+ * people's DNS, so such a warning would come and go with their records).
  */
 struct lists *
 lists_build(const struct conf *conf, lists_spf_fn *spf, void *spf_ctx,
