@@ -33,6 +33,7 @@ struct relay_check {
 	char peer_rdns[RECEIVED_NAME_MAX];
 	bool own_line;				/* lines[0] is our MTA's */
 	bool peer_is_relay;
+	bool peer_is_allowed;			/* in allow_networks */
 	struct relay_recovery rec;
 };
 
@@ -195,6 +196,12 @@ relay_check_text(const struct relay_check *c,
 	for (size_t i = 0; i < c->nlines; i++)
 		relay_check_text_line(c, i, &lines[i]);
 	tmx_addr_format(&c->peer, a, sizeof(a));
+	if (!c->peer_is_relay && c->peer_is_allowed) {
+		printf("verdict: %s is in allow_networks, not relay_networks: "
+		       "SPF is judged on it directly; its Received lines are "
+		       "not read\n", a);
+		return;
+	}
 	if (!c->peer_is_relay) {
 		printf("verdict: %s is not in relay_networks: SPF is judged "
 		       "on it directly\n", a);
@@ -257,6 +264,7 @@ relay_check_json(const struct relay_check *c,
 	json_object_begin(&j);
 	json_kv_string(&j, "client", tmx_addr_format(&c->peer, a, sizeof(a)));
 	json_kv_bool(&j, "relay", c->peer_is_relay);
+	json_kv_bool(&j, "allow", c->peer_is_allowed);
 	json_kv_bool(&j, "recovered", c->peer_is_relay && rec->usable);
 	if (c->peer_is_relay && rec->usable) {
 		json_kv_string(&j, "recovered_client",
@@ -344,6 +352,8 @@ relay_check_run(const char *path, const char *client, bool json)
 	peer.helo = c.peer_helo;
 	peer.rdns = c.peer_rdns;
 	c.peer_is_relay = tmx_cidrset_lookup(c.relays, &c.peer, NULL);
+	c.peer_is_allowed = tmx_cidrset_lookup(lists->set[LIST_ALLOW], &c.peer,
+					       NULL);
 	relay_recover(c.relays, formats, &peer, c.lines + c.own_line,
 		      c.nlines - c.own_line, &c.rec);
 	lines = xcalloc(c.nlines ? c.nlines : 1, sizeof(*lines));

@@ -101,6 +101,17 @@ conf "relay_networks = 192.0.2.1"
 check <"$TMP/m1"
 tmx_expect "not a relay: status" "$RC" 0
 tmx_expect "not a relay: verdict" "$(grep -c 'is not in relay_networks' <<<"$OUT")" 1
+# allow_networks is no relay list: judged directly, lines not read
+conf "allow_networks = 198.51.100.0/24"
+check <"$TMP/m1"
+tmx_expect "allow: status" "$RC" 0
+tmx_expect "allow: verdict" "$(grep -c 'is in allow_networks, not relay_networks: SPF is judged on it directly' <<<"$OUT")" 1
+check --json <"$TMP/m1"
+tmx_expect "allow: json" "$(jq -c '[.relay, .allow, .recovered]' <<<"$OUT")" '[false,true,false]'
+# in both lists: a relay (relay_networks wins)
+conf "relay_networks = 198.51.100.25" "allow_networks = 198.51.100.0/24"
+check <"$TMP/m1"
+tmx_expect "relay and allow: recovered" "$(grep -c 'judged on 203.0.113.66' <<<"$OUT")" 1
 conf "relay_format = postfixx"
 check <"$TMP/m1"
 tmx_expect "bad format: status" "$RC" 2
