@@ -233,6 +233,10 @@ conf empty "relay_networks ="
 expect c-empty 2 "config.lists=fail config.relay=warn" --config "$TMX_TMP/empty.conf" \
 	--backup-mx backup.relay.test
 has c-empty config.lists relay_networks '^fail: empty, but backup.relay.test is a backup MX'
+# lists_build's warnings reach the report: a relay also on the deny list
+conf overlap "deny_networks = 198.51.100.0/24"
+expect c-overlap 1 "config.lists=warn" --config "$TMX_TMP/overlap.conf" --backup-mx backup.relay.test
+has c-overlap config.lists "$TMX_TMP/overlap.conf" '^warn: 198.51.100.20/32 \(relay_networks: spf:relay.test\) overlaps'
 # spf: sources that do not expand: a name that does not exist, too many lookups
 conf nx "relay_networks = 198.51.100.20 2001:db8::20 spf:gone.test"
 expect c-nxdomain 2 "config.spf=fail" --config "$TMX_TMP/nx.conf" --backup-mx backup.relay.test

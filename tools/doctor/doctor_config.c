@@ -88,7 +88,8 @@ doctor_config_spf_report(struct doctor *d,
 		snprintf(subject, sizeof(subject), "spf:%s", s->domain);
 		if (s->status == SPF_EXPAND_PERMERROR) {
 			f = doctor_add(d, "config.spf", DOCTOR_FAIL, subject,
-			    "does not expand: %s; the daemons load it empty",
+			    "does not expand: %s; the daemons keep their last "
+			    "good copy, without one the source is empty",
 			    s->error);
 			doctor_fix(f, "fix %s's SPF record (\"trustmx spf "
 			    "expand %s\" shows the same), or list the relay's "
@@ -136,6 +137,25 @@ doctor_config_spf_free(struct doctor_config_spf_ctx *ctx)
 	free(ctx->spf);
 }
 
+/*
+ * doctor_config_lists_warn - lists_build's warnings (a list covering every
+ * address, overlaps with deny_networks) as config.lists warnings; spf:
+ * sources without an expansion are config.spf's
+ */
+static void
+doctor_config_lists_warn(void *vctx, const char *message)
+{
+	struct doctor *d = vctx;
+	struct doctor_finding *f;
+
+	if (strstr(message, ": no expansion yet;") != NULL)
+		return;
+	f = doctor_add(d, "config.lists", DOCTOR_WARN, d->config, "%s",
+	    message);
+	doctor_fix(f, "check the lists in %s (trustmx list check shows the "
+	    "same)", d->config);
+}
+
 /* doctor_config_load - conf and lists into d; false (and a fail) if not */
 static bool
 doctor_config_load(struct doctor *d, struct doctor_config_spf_ctx *spf)
@@ -151,8 +171,8 @@ doctor_config_load(struct doctor *d, struct doctor_config_spf_ctx *spf)
 		    "(trustmx-policyd -n, trustmx-milter -n)");
 		return false;
 	}
-	d->lists = lists_build(d->conf, doctor_config_spf_expand, spf, NULL,
-	    NULL, err, sizeof(err));
+	d->lists = lists_build(d->conf, doctor_config_spf_expand, spf,
+	    doctor_config_lists_warn, d, err, sizeof(err));
 	if (d->lists == NULL) {
 		f = doctor_add(d, "config.load", DOCTOR_FAIL, d->config,
 		    "%s", err);
