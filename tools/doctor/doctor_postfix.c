@@ -211,8 +211,8 @@ doctor_postfix_parse_params(struct doctor_postfix *pf, char *text,
 
 /*
  * doctor_postfix_parse_services - postconf -F lines of each command:
- * "name/type/command = command args" (-F, not -M: -M took 2 s a call
- * in a test's network namespace, -F 50 ms for the same master.cf)
+ * "name/type/command = command args" (-F names the field, so no
+ * column counting as with -M)
  */
 static void
 doctor_postfix_parse_services(struct doctor_postfix *pf, char *text)
