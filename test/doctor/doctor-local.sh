@@ -148,6 +148,12 @@ MASTER='192.0.2.10:2525 inet n - n - - smtpd
 expect pf-o-nomilter 2 "postfix.milter=fail" --postfix "$TMX_TMP/pf-o-nomilter"
 has pf-o-nomilter postfix.milter 192.0.2.10:2525/inet '^fail: smtpd_milters \(master.cf -o\)'
 has pf-o-nomilter postfix.milter smtpd/pass '^ok'
+# and a -o milter_default_action for one service, through a main.cf name
+MASTER='192.0.2.10:2525 inet n - n - - smtpd
+  -o milter_default_action=$relaxed_action' pf o-accept "relaxed_action = accept"
+expect pf-o-accept 2 "postfix.tempfail=fail" --postfix "$TMX_TMP/pf-o-accept"
+has pf-o-accept postfix.tempfail 192.0.2.10:2525/inet '^fail: milter_default_action = accept \(master.cf -o\)'
+has pf-o-accept postfix.tempfail smtpd/pass '^ok'
 # with --config the milter's own listen address counts: a unix socket in
 # Postfix's queue directory, which a chrooted smtpd names from there
 pf unixmilter "smtpd_milters = unix:/trustmx/milter.sock"

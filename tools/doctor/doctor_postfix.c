@@ -129,17 +129,20 @@ doctor_postfix_spawn(const char *dir, const char *const *args, char **out_r,
 	}
 	buf = xmalloc(size);
 	for (;;) {
-		if (len + 1 >= size) {
-			if (size >= DOCTOR_POSTFIX_OUT_MAX)
-				break;
+		char drain[4096];
+
+		if (len + 1 >= size && size < DOCTOR_POSTFIX_OUT_MAX)
 			buf = xrealloc(buf, size *= 2);
-		}
-		got = read(out[0], buf + len, size - len - 1);
+		if (len + 1 < size)
+			got = read(out[0], buf + len, size - len - 1);
+		else	/* past the cap: read on, so postconf can finish */
+			got = read(out[0], drain, sizeof(drain));
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got <= 0)
 			break;
-		len += (size_t)got;
+		if (len + 1 < size)
+			len += (size_t)got;
 	}
 	buf[len] = '\0';
 	close(out[0]);
