@@ -1,7 +1,8 @@
 /*
  * cmd_doctor.c - "trustmx doctor DOMAIN": runs every check of a mail
- * domain's live DNS setup (doctor_*.c) and prints one report, a table or
- * JSON; the exit status is the worst verdict (0 ok, 1 warn, 2 fail).
+ * domain's live DNS setup (doctor_*.c), and with --config and --postfix
+ * those of the local trustmx.conf and Postfix, and prints one report, a
+ * table or JSON; the exit status is the worst verdict (0 ok, 1 warn, 2 fail).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -22,14 +23,22 @@ cmd_doctor_usage(FILE *fp, int status)
 	    "[--backup-mx HOST]...\n"
 	    "                      [--helo NAME] [--dkim-selector SEL]... "
 	    "[--json]\n"
-	    "                      [--ca-file PEM]\n"
+	    "                      [--ca-file PEM] [--config FILE] "
+	    "[--postfix DIR]\n"
+	    "       trustmx doctor [--config FILE] [--postfix DIR] "
+	    "[--backup-mx HOST]... [--json]\n"
 	    "\n"
 	    "Checks a mail domain's live DNS: MX set and backups, forward and\n"
 	    "reverse DNS of MX hosts and egress addresses, SPF, DMARC, DKIM\n"
 	    "keys, MTA-STS and TLS-RPT. Each finding is ok, warn or fail with\n"
 	    "a one-line fix. Exit 0 all ok, 1 warnings, 2 failures or bad usage.\n"
 	    "--ca-file trusts PEM for the MTA-STS policy host (a private or\n"
-	    "test CA) instead of the system's CAs.\n");
+	    "test CA) instead of the system's CAs.\n"
+	    "--config checks trustmx.conf: its lists build, spf: sources\n"
+	    "expand, relay_networks covers every backup MX address. --postfix\n"
+	    "checks Postfix's main.cf and master.cf in DIR (through postconf):\n"
+	    "milter_default_action, the milter, the socketmap, the policy\n"
+	    "service and PROXY listeners. Without DOMAIN only these run.\n");
 	return status;
 }
 
@@ -51,6 +60,8 @@ cmd_doctor_options(struct doctor *d, int argc, char **argv, bool *json_r)
 		{ "helo", required_argument, NULL, 'h' },
 		{ "dkim-selector", required_argument, NULL, 's' },
 		{ "ca-file", required_argument, NULL, 'c' },
+		{ "config", required_argument, NULL, 'C' },
+		{ "postfix", required_argument, NULL, 'P' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
@@ -83,6 +94,12 @@ cmd_doctor_options(struct doctor *d, int argc, char **argv, bool *json_r)
 		case 'c':
 			d->ca_file = optarg;
 			break;
+		case 'C':
+			d->config = optarg;
+			break;
+		case 'P':
+			d->postfix = optarg;
+			break;
 		case 'j':
 			*json_r = true;
 			break;
@@ -92,6 +109,8 @@ cmd_doctor_options(struct doctor *d, int argc, char **argv, bool *json_r)
 			return -1;
 		}
 	}
+	if (optind == argc && (d->config != NULL || d->postfix != NULL))
+		return 0;	/* the local setup only */
 	if (optind != argc - 1)
 		return -1;
 	d->domain = argv[optind];
@@ -114,6 +133,7 @@ cmd_doctor_free(struct doctor *d)
 	free(d->selectors);
 	free(d->mx);
 	free(d->findings);
+	doctor_config_free(d);
 }
 
 /* cmd_doctor - parse options, run the checks in order, report */
@@ -131,13 +151,19 @@ cmd_doctor(int argc, char **argv)
 		return rc > 0 ? cmd_doctor_usage(stdout, 0) :
 		    cmd_doctor_usage(stderr, 2);
 	}
-	doctor_mx_check(&d);
-	doctor_fcrdns_check(&d);
-	doctor_spf_check(&d);
-	doctor_dmarc_check(&d);
-	doctor_dkim_check(&d);
-	doctor_mtasts_check(&d);
-	doctor_tlsrpt_check(&d);
+	if (d.domain != NULL) {
+		doctor_mx_check(&d);
+		doctor_fcrdns_check(&d);
+		doctor_spf_check(&d);
+		doctor_dmarc_check(&d);
+		doctor_dkim_check(&d);
+		doctor_mtasts_check(&d);
+		doctor_tlsrpt_check(&d);
+	}
+	if (d.config != NULL)
+		doctor_config_check(&d);
+	if (d.postfix != NULL)
+		doctor_postfix_check(&d);
 	if (json)
 		doctor_report_json(&d);
 	else

@@ -54,9 +54,14 @@ struct doctor_dmarc_walk {
 	const char *org_rule;		/* dmarc_walk_rule_name, or "" */
 };
 
+struct conf;
+struct lists;
+
 struct doctor {
 	/* what the operator asked */
-	const char *domain;
+	const char *domain;		/* NULL: only the local checks */
+	const char *config;		/* --config: trustmx.conf, or NULL */
+	const char *postfix;		/* --postfix: Postfix's config dir */
 	const char **egress_ips;
 	size_t n_egress;
 	const char **backup_mx;
@@ -68,6 +73,9 @@ struct doctor {
 	/* what the MX check learned, for the checks after it */
 	struct doctor_mx *mx;
 	size_t n_mx;
+	/* what --config loaded (doctor_config.c), for the Postfix check */
+	struct conf *conf;
+	struct lists *lists;
 	/* what the DMARC check's Tree Walk asked and found */
 	struct doctor_dmarc_walk dmarc_walk;
 	/* the report */
@@ -100,6 +108,16 @@ void doctor_dmarc_check(struct doctor *d);
 void doctor_dkim_check(struct doctor *d);
 void doctor_mtasts_check(struct doctor *d);
 void doctor_tlsrpt_check(struct doctor *d);
+
+/* The local setup: --config (doctor_config.c), --postfix (doctor_postfix.c) */
+void doctor_config_check(struct doctor *d);
+void doctor_postfix_check(struct doctor *d);
+
+/* doctor_config_count - prefixes in list (enum list_id); 0 without lists */
+size_t doctor_config_count(const struct doctor *d, int list);
+
+/* doctor_config_free - the conf and lists doctor_config_check loaded */
+void doctor_config_free(struct doctor *d);
 
 /* Output (doctor_report.c) */
 void doctor_report_table(const struct doctor *d, bool colour);

@@ -51,7 +51,7 @@ doctor_report_table(const struct doctor *d, bool colour)
 	    nf = doctor_report_count(d, DOCTOR_FAIL);
 
 	printf("trustmx doctor %s: %zu ok, %zu warning%s, %zu failure%s\n\n",
-	    d->domain, doctor_report_count(d, DOCTOR_OK), nw,
+	    d->domain != NULL ? d->domain : "(local setup)", doctor_report_count(d, DOCTOR_OK), nw,
 	    nw == 1 ? "" : "s", nf, nf == 1 ? "" : "s");
 	printf("%-18s %-4s  %-30s %s\n", "CHECK", "", "SUBJECT", "DETAIL");
 	for (i = 0; i < d->n_findings; i++) {
@@ -110,7 +110,7 @@ doctor_report_json(const struct doctor *d)
 
 	json_init(&j, stdout);
 	json_object_begin(&j);
-	json_kv_string(&j, "domain", d->domain);
+	json_kv_string(&j, "domain", d->domain != NULL ? d->domain : "");
 	json_kv_string(&j, "status", doctor_verdict_name(doctor_worst(d)));
 	json_kv_int(&j, "ok", (long long)doctor_report_count(d, DOCTOR_OK));
 	json_kv_int(&j, "warn", (long long)doctor_report_count(d, DOCTOR_WARN));
