@@ -22,14 +22,16 @@ cmd_doctor_usage(FILE *fp, int status)
 	    "[--backup-mx HOST]...\n"
 	    "                      [--helo NAME] [--dkim-selector SEL]... "
 	    "[--json]\n"
-	    "                      [--ca-file PEM]\n"
+	    "                      [--ca-file PEM] [--trust-anchor FILE]\n"
 	    "\n"
 	    "Checks a mail domain's live DNS: MX set and backups, forward and\n"
 	    "reverse DNS of MX hosts and egress addresses, SPF, DMARC, DKIM\n"
 	    "keys, MTA-STS and TLS-RPT. Each finding is ok, warn or fail with\n"
 	    "a one-line fix. Exit 0 all ok, 1 warnings, 2 failures or bad usage.\n"
 	    "--ca-file trusts PEM for the MTA-STS policy host (a private or\n"
-	    "test CA) instead of the system's CAs.\n");
+	    "test CA) instead of the system's CAs. --trust-anchor names the\n"
+	    "DNSSEC anchors for the DNSSEC and DANE checks (default\n"
+	    "/usr/share/dns/root.key when present).\n");
 	return status;
 }
 
@@ -51,6 +53,7 @@ cmd_doctor_options(struct doctor *d, int argc, char **argv, bool *json_r)
 		{ "helo", required_argument, NULL, 'h' },
 		{ "dkim-selector", required_argument, NULL, 's' },
 		{ "ca-file", required_argument, NULL, 'c' },
+		{ "trust-anchor", required_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
@@ -82,6 +85,9 @@ cmd_doctor_options(struct doctor *d, int argc, char **argv, bool *json_r)
 			break;
 		case 'c':
 			d->ca_file = optarg;
+			break;
+		case 't':
+			d->trust_anchor = optarg;
 			break;
 		case 'j':
 			*json_r = true;
@@ -138,6 +144,8 @@ cmd_doctor(int argc, char **argv)
 	doctor_dkim_check(&d);
 	doctor_mtasts_check(&d);
 	doctor_tlsrpt_check(&d);
+	doctor_dnssec_check(&d);
+	doctor_dane_check(&d);
 	if (json)
 		doctor_report_json(&d);
 	else
