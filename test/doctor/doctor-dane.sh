@@ -49,7 +49,8 @@ sign() {
 }
 
 # the unsigned child: TLSA there is ignored by senders
-zone plain.dane.test "mx4 A 192.0.2.28
+zone plain.dane.test "@ MX 10 mx1.dane.test.
+mx4 A 192.0.2.28
 _25._tcp.mx4 TLSA 3 1 1 $SPKI"
 # the tampered child: signed, then its SPF record changed
 zone bad.dane.test '@ MX 10 mx1.dane.test.
@@ -64,12 +65,18 @@ zone dane.test "@ MX 10 mx1.dane.test.
 @ MX 30 mx3.dane.test.
 @ MX 40 mx4.plain.dane.test.
 @ MX 50 mxta.dane.test.
+@ MX 60 mx5.dane.test.
+@ MX 70 mx6.dane.test.
 @ TXT \"v=spf1 ip4:192.0.2.0/24 -all\"
 _dmarc TXT \"v=DMARC1; p=reject\"
 mx1 A 192.0.2.25
 mx2 A 192.0.2.26
 mx3 A 192.0.2.27
 mxta A 192.0.2.25
+mx5 A 192.0.2.29
+mx6 A 192.0.2.30
+_25._tcp.mx5 TLSA 3 1 1 $SPKI
+_25._tcp.mx6 TLSA 3 1 1 $SPKI
 _25._tcp.mx1 TLSA 3 1 1 $SPKI
 _25._tcp.mx2 TLSA 3 1 1 $WRONG
 _25._tcp.mx2 TLSA 1 1 1 $SPKI
@@ -127,6 +134,38 @@ tmx_postfix_service \
 	'192.0.2.26:smtp inet n - n - - smtpd' \
 	'192.0.2.27:smtp inet n - n - - smtpd -o smtpd_tls_security_level=none'
 tmx_postfix_start || tmx_die "postfix did not start"
+# hostile servers: .29 answers STARTTLS with 220 and one more reply in
+# the same packet (plaintext injected into the TLS session), .30 greets
+# with an endless line
+tmx_addr 192.0.2.29
+tmx_addr 192.0.2.30
+tmx_bg smtp-hostile python3 -c '
+import socket, sys, threading
+def inject(c):
+    c.sendall(b"220 inject ESMTP\r\n")
+    f = c.makefile("rb")
+    f.readline()
+    c.sendall(b"250-inject\r\n250 STARTTLS\r\n")
+    f.readline()
+    c.sendall(b"220 go ahead\r\n250 injected\r\n")
+    f.readline()
+def endless(c):
+    c.sendall(b"220 " + b"x" * 65536)
+    c.recv(100)
+def serve(addr, fn):
+    s = socket.create_server((addr, 25))
+    while True:
+        c, _ = s.accept()
+        try:
+            fn(c)
+        except OSError:
+            pass
+        c.close()
+threading.Thread(target=serve, args=("192.0.2.30", endless), daemon=True).start()
+serve("192.0.2.29", inject)'
+listens() { ss -Hltn "src = $1 and sport = :25" | grep -q .; }
+tmx_until 10 listens 192.0.2.29 && tmx_until 10 listens 192.0.2.30 ||
+	tmx_die "hostile servers not listening"
 
 # doctor NAME ARGS... - the report of NAME in $TMX_TMP/NAME.json; $RC
 doctor() {
@@ -173,6 +212,8 @@ want pkix "$J" dane.usage _25._tcp.mx2.dane.test warn 'PKIX-EE.*not recommended'
 want malformed "$J" dane.record _25._tcp.mx2.dane.test warn 'malformed: digest length'
 want nostarttls "$J" dane.starttls "mx3.dane.test [192.0.2.27]" fail 'no STARTTLS'
 want unsigned "$J" dane.tlsa _25._tcp.mx4.plain.dane.test warn 'unsigned zone: senders ignore'
+want injection "$J" dane.starttls "mx5.dane.test [192.0.2.29]" fail 'after its 220 to STARTTLS \(command injection\)'
+want endless-line "$J" dane.starttls "mx6.dane.test [192.0.2.30]" warn 'no SMTP greeting'
 tmx_expect "no probe of the unsigned TLSA" \
 	"$(jq '[.checks[] | select(.subject | startswith("mx4.plain"))
 		| select(.check | startswith("dane"))] | length' "$J")" 0
@@ -184,24 +225,31 @@ tmx_expect "bad.dane.test exit status" "$RC" 2
 want bogus "$J" dnssec.status "bad.dane.test TXT" fail 'SPF: bogus.*SERVFAIL'
 want bogus-mx "$J" dnssec.status "bad.dane.test MX" ok 'MX: secure'
 
-# 3. an anchor that is not the zone's key: stated, nothing judged bogus
+# 3. an unsigned domain whose MX host has secure TLSA: DANE is not used
+J=$TMX_TMP/plain.dane.test.json
+doctor plain.dane.test --trust-anchor "$TMX_TMP/anchor.ds"
+want insecure "$J" dnssec.status "plain.dane.test MX" ok 'MX: insecure \(unsigned'
+want insecure-mx "$J" dane.mx plain.dane.test warn 'MX RRset is not DNSSEC secure'
+want insecure-mx "$J" dane.match "mx1.dane.test [192.0.2.25]" ok '3 1 1'
+
+# 4. an anchor that is not the zone's key: stated, nothing judged bogus
 sed 's/\(DS[[:space:]]*[0-9]*[[:space:]]*[0-9]*[[:space:]]*[0-9]*[[:space:]]*\)[0-9a-fA-F]\{8\}/\1deadbeef/' \
 	"$TMX_TMP/anchor.ds" >"$TMX_TMP/wrong.ds"
 cmp -s "$TMX_TMP/anchor.ds" "$TMX_TMP/wrong.ds" && tmx_die "wrong anchor not made"
 J=$TMX_TMP/dane.test.json
 doctor dane.test --trust-anchor "$TMX_TMP/wrong.ds"
-want wrong-anchor "$J" dnssec.anchor dane.test warn 'did not validate'
+want wrong-anchor "$J" dnssec.anchor dane.test warn 'no answer under the anchor validated.*DS hash mismatches'
 want wrong-anchor "$J" dane.tlsa _25._tcp.mx1.dane.test warn 'DNSSEC not checked'
 tmx_expect "wrong anchor: no bogus finding" \
 	"$(jq '[.checks[] | select(.verdict == "fail" and (.check | startswith("dnssec")))] | length' "$J")" 0
 
-# 4. no --trust-anchor: root.key (its root unreachable here) or none
+# 5. no --trust-anchor: root.key (its root unreachable here) or none
 doctor dane.test
 tmx_expect "default anchor: never a DNSSEC warning" \
 	"$(jq -r '[.checks[] | select(.check == "dnssec.anchor") | .verdict] | join(",")' "$J")" ok
 want default-anchor "$J" dane.tlsa _25._tcp.mx1.dane.test warn 'DNSSEC not checked'
 
-# 5. the table says the same
+# 6. the table says the same
 "$TRUSTMX" doctor dane.test --trust-anchor "$TMX_TMP/anchor.ds" --helo doctor.test \
 	>"$TMX_TMP/table.txt" 2>&1
 grep -Eq "^dane.match +fail +mx2.dane.test \[192.0.2.26\]" "$TMX_TMP/table.txt" &&

@@ -123,8 +123,17 @@ doctor_dane_probe(struct doctor *d, const char *host, const char *name,
 	struct doctor_starttls r;
 	struct doctor_finding *f;
 	char subject[300], text[TMX_ADDR_STRLEN], me[256] = "localhost";
+	char records[200] = "";
 	const char *helo = d->helo;
+	size_t k, len = 0;
 	int count, i;
+
+	/* the records the certificate is matched against, for the report */
+	for (k = 0; k < n && len < sizeof(records); k++)
+		if (tlsa[k].usable)
+			len += (size_t)snprintf(records + len,
+			    sizeof(records) - len, "%s%s", len > 0 ? ", " : "",
+			    tlsa[k].text);
 
 	if (helo == NULL) {
 		if (gethostname(me, sizeof(me) - 1) < 0 || me[0] == '\0')
@@ -155,9 +164,9 @@ doctor_dane_probe(struct doctor *d, const char *host, const char *name,
 			break;
 		case DOCTOR_STARTTLS_NOMATCH:
 			f = doctor_add(d, "dane.match", DOCTOR_FAIL, subject,
-			    "does not match any TLSA record at %s (%s): DANE "
-			    "senders will not deliver; certificate %s, SPKI "
-			    "SHA-256 %s", name, r.why, r.subject,
+			    "matches no TLSA record at %s (%s; records: %s): "
+			    "DANE senders will not deliver; certificate %s, "
+			    "SPKI SHA-256 %s", name, r.why, records, r.subject,
 			    r.spki_sha256);
 			doctor_fix(f, "publish \"%s. IN TLSA 3 1 1 %s\" (keep "
 			    "the old record until senders' caches expire), or "
@@ -191,8 +200,11 @@ doctor_dane_probe(struct doctor *d, const char *host, const char *name,
 	}
 }
 
-/* doctor_dane_host - TLSA of one MX host, and its servers against it */
-static void
+/*
+ * doctor_dane_host - TLSA of one MX host, and its servers against it;
+ * true when it has secure, usable TLSA records
+ */
+static bool
 doctor_dane_host(struct doctor *d, const char *host)
 {
 	struct doctor_tlsa tlsa[DOCTOR_TLSA_MAX];
@@ -252,26 +264,24 @@ doctor_dane_host(struct doctor *d, const char *host)
 	}
 	doctor_add(d, "dane.tlsa", DOCTOR_OK, name, "%zu usable TLSA "
 	    "record%s, DNSSEC secure", usable, usable == 1 ? "" : "s");
-	if (d->dnssec_mx != DNS_SECURE) {
-		f = doctor_add(d, "dane.mx", DOCTOR_WARN, d->domain,
-		    "the MX RRset is not DNSSEC secure: senders do not use "
-		    "the TLSA records of %s for this domain (RFC 7672 2.2.1)",
-		    host);
-		doctor_fix(f, "sign %s's zone and publish its DS", d->domain);
-	}
 	doctor_dane_probe(d, host, name, tlsa, n);
+	dns_answer_free(&ans);
+	return true;
 done:
 	dns_answer_free(&ans);
+	return false;
 }
 
 /* doctor_dane_check - see doctor.h */
 void
 doctor_dane_check(struct doctor *d)
 {
+	struct doctor_finding *f;
+	bool dane = false;
 	size_t i, j;
 
 	for (i = 0; i < d->n_mx; i++)
-		doctor_dane_host(d, d->mx[i].host);
+		dane |= doctor_dane_host(d, d->mx[i].host);
 	/* a backup the MX set lacks still gets mail from its own primary */
 	for (j = 0; j < d->n_backup; j++) {
 		bool listed = false;
@@ -280,6 +290,14 @@ doctor_dane_check(struct doctor *d)
 			if (dns_name_equal(d->mx[i].host, d->backup_mx[j]))
 				listed = true;
 		if (!listed && dns_name_valid(d->backup_mx[j]))
-			doctor_dane_host(d, d->backup_mx[j]);
+			(void)doctor_dane_host(d, d->backup_mx[j]);
+	}
+	if (dane && d->dnssec_mx != DNS_SECURE) {
+		/* RFC 7672 2.2.1: DANE starts from a secure MX RRset */
+		f = doctor_add(d, "dane.mx", DOCTOR_WARN, d->domain,
+		    "TLSA published, but the MX RRset is not DNSSEC secure: "
+		    "senders do not use DANE for this domain");
+		doctor_fix(f, "sign %s's zone and publish its DS at the parent",
+		    d->domain);
 	}
 }

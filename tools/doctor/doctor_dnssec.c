@@ -16,6 +16,7 @@
 
 #define DOCTOR_DNSSEC_DEFAULT_ANCHOR	"/usr/share/dns/root.key"
 #define DOCTOR_DNSSEC_ANCHORS_MAX	16
+#define DOCTOR_DNSSEC_TYPE_DS		43
 #define DOCTOR_DNSSEC_TYPE_DNSKEY	48
 
 /* doctor_dnssec_covers - anchor is domain or one of its parent zones */
@@ -87,6 +88,27 @@ doctor_dnssec_plain(void)
 }
 
 /*
+ * doctor_dnssec_probe - an answer only the anchor's key can vouch for:
+ * the zone's DNSKEY, or for the root (a name dns/ does not ask) the DS of
+ * domain's top-level label, which the root zone answers or denies
+ */
+static void
+doctor_dnssec_probe(const char *zone, const char *domain,
+		    struct dns_answer *ans_r)
+{
+	const char *tld;
+
+	if (zone[0] != '\0') {
+		dns_lookup(zone, (enum dns_type)DOCTOR_DNSSEC_TYPE_DNSKEY,
+		    ans_r);
+		return;
+	}
+	tld = strrchr(domain, '.');
+	dns_lookup(tld != NULL ? tld + 1 : domain,
+	    (enum dns_type)DOCTOR_DNSSEC_TYPE_DS, ans_r);
+}
+
+/*
  * doctor_dnssec_anchor - a validating resolver whose anchor covers the
  * domain and validates; false (and a finding, and the plain resolver)
  * otherwise
@@ -127,12 +149,12 @@ doctor_dnssec_anchor(struct doctor *d)
 		doctor_dnssec_plain();
 		return false;
 	}
-	dns_lookup(zone[0] == '\0' ? "." : zone,
-	    (enum dns_type)DOCTOR_DNSSEC_TYPE_DNSKEY, &ans);
-	ok = ans.status == DNS_OK && ans.security == DNS_SECURE;
+	doctor_dnssec_probe(zone, d->domain, &ans);
+	/* a secure denial (the root's DS of an unknown TLD) proves it too */
+	ok = ans.security == DNS_SECURE;
 	if (!ok) {
 		f = doctor_add(d, "dnssec.anchor", v, zone[0] == '\0' ? "." :
-		    zone, "the anchor's DNSKEY did not validate (%s, %s): "
+		    zone, "no answer under the anchor validated (%s, %s): "
 		    "DNSSEC not checked", dns_status_str(ans.status),
 		    ans.reason != NULL ? ans.reason :
 		    dns_security_str(ans.security));
