@@ -67,6 +67,7 @@ zone dane.test "@ MX 10 mx1.dane.test.
 @ MX 50 mxta.dane.test.
 @ MX 60 mx5.dane.test.
 @ MX 70 mx6.dane.test.
+@ MX 80 mx7.dane.test.
 @ TXT \"v=spf1 ip4:192.0.2.0/24 -all\"
 _dmarc TXT \"v=DMARC1; p=reject\"
 mx1 A 192.0.2.25
@@ -75,6 +76,8 @@ mx3 A 192.0.2.27
 mxta A 192.0.2.25
 mx5 A 192.0.2.29
 mx6 A 192.0.2.30
+mx7 A 192.0.2.31
+_25._tcp.mx7 TLSA 3 1 1 $SPKI
 _25._tcp.mx5 TLSA 3 1 1 $SPKI
 _25._tcp.mx6 TLSA 3 1 1 $SPKI
 _25._tcp.mx1 TLSA 3 1 1 $SPKI
@@ -136,11 +139,12 @@ tmx_postfix_service \
 tmx_postfix_start || tmx_die "postfix did not start"
 # hostile servers: .29 answers STARTTLS with 220 and one more reply in
 # the same packet (plaintext injected into the TLS session), .30 greets
-# with an endless line
+# with an endless line, .31 drips its TLS handshake a byte at a time
 tmx_addr 192.0.2.29
 tmx_addr 192.0.2.30
+tmx_addr 192.0.2.31
 tmx_bg smtp-hostile python3 -c '
-import socket, sys, threading
+import socket, sys, threading, time
 def inject(c):
     c.sendall(b"220 inject ESMTP\r\n")
     f = c.makefile("rb")
@@ -149,22 +153,37 @@ def inject(c):
     f.readline()
     c.sendall(b"220 go ahead\r\n250 injected\r\n")
     f.readline()
+def drip(c):
+    c.sendall(b"220 drip ESMTP\r\n")
+    f = c.makefile("rb")
+    f.readline()
+    c.sendall(b"250-drip\r\n250 STARTTLS\r\n")
+    f.readline()
+    c.sendall(b"220 go ahead\r\n")
+    c.sendall(b"\x16\x03\x03\x40\x00")
+    for _ in range(120):
+        time.sleep(0.5)
+        c.sendall(b"\x00")
 def endless(c):
     c.sendall(b"220 " + b"x" * 65536)
     c.recv(100)
+def handle(c, fn):
+    try:
+        fn(c)
+    except OSError:
+        pass
+    c.close()
 def serve(addr, fn):
     s = socket.create_server((addr, 25))
     while True:
         c, _ = s.accept()
-        try:
-            fn(c)
-        except OSError:
-            pass
-        c.close()
+        threading.Thread(target=handle, args=(c, fn), daemon=True).start()
 threading.Thread(target=serve, args=("192.0.2.30", endless), daemon=True).start()
+threading.Thread(target=serve, args=("192.0.2.31", drip), daemon=True).start()
 serve("192.0.2.29", inject)'
 listens() { ss -Hltn "src = $1 and sport = :25" | grep -q .; }
-tmx_until 10 listens 192.0.2.29 && tmx_until 10 listens 192.0.2.30 ||
+tmx_until 10 listens 192.0.2.29 && tmx_until 10 listens 192.0.2.30 &&
+	tmx_until 10 listens 192.0.2.31 ||
 	tmx_die "hostile servers not listening"
 
 # doctor NAME ARGS... - the report of NAME in $TMX_TMP/NAME.json; $RC
@@ -198,8 +217,12 @@ want() {
 
 # 1. the signed domain, each MX host its own case
 J=$TMX_TMP/dane.test.json
+START=$SECONDS
 doctor dane.test --trust-anchor "$TMX_TMP/anchor.ds" --backup-mx mx2.dane.test
 tmx_expect "dane.test exit status" "$RC" 2
+# the drip server alone would hold a per-read timeout for an hour
+[ $((SECONDS - START)) -le 25 ] && tmx_pass "dane.test in $((SECONDS - START)) s" ||
+	tmx_fail "dane.test took $((SECONDS - START)) s: a probe outlived its deadline"
 want anchor "$J" dnssec.anchor dane.test ok 'validates'
 want secure "$J" dnssec.status "dane.test MX" ok 'MX: secure'
 want secure "$J" dnssec.status "dane.test TXT" ok 'SPF: secure'
@@ -213,6 +236,7 @@ want malformed "$J" dane.record _25._tcp.mx2.dane.test warn 'malformed: digest l
 want nostarttls "$J" dane.starttls "mx3.dane.test [192.0.2.27]" fail 'no STARTTLS'
 want unsigned "$J" dane.tlsa _25._tcp.mx4.plain.dane.test warn 'unsigned zone: senders ignore'
 want injection "$J" dane.starttls "mx5.dane.test [192.0.2.29]" fail 'after its 220 to STARTTLS \(command injection\)'
+want drip "$J" dane.starttls "mx7.dane.test [192.0.2.31]" fail 'TLS handshake: timeout'
 want endless-line "$J" dane.starttls "mx6.dane.test [192.0.2.30]" warn 'no SMTP greeting'
 tmx_expect "no probe of the unsigned TLSA" \
 	"$(jq '[.checks[] | select(.subject | startswith("mx4.plain"))

@@ -7,14 +7,12 @@
  * certificate chain it presents is bounded in size.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -268,6 +266,40 @@ doctor_starttls_matched(SSL *ssl, const struct doctor_tlsa *tlsa, size_t n,
 			r->matched = (int)i;
 }
 
+/*
+ * doctor_starttls_handshake - SSL_connect on the non-blocking socket,
+ * waiting under the deadline (a server that drips bytes cannot stretch
+ * it); 0, or -1 with why set
+ */
+static int
+doctor_starttls_handshake(struct doctor_starttls_conn *c, SSL *ssl,
+			  struct doctor_starttls *r)
+{
+	unsigned long e;
+	int rc, err;
+
+	ERR_clear_error();
+	while ((rc = SSL_connect(ssl)) != 1) {
+		err = SSL_get_error(ssl, rc);
+		if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+			if (doctor_starttls_wait(c, err == SSL_ERROR_WANT_READ ?
+			    POLLIN : POLLOUT))
+				continue;
+			snprintf(r->why, sizeof(r->why), "TLS handshake: "
+			    "timeout");
+			return -1;
+		}
+		e = ERR_peek_last_error();
+		snprintf(r->why, sizeof(r->why), "TLS handshake failed: %s",
+		    e != 0 && ERR_reason_error_string(e) != NULL ?
+		    ERR_reason_error_string(e) : err == SSL_ERROR_SYSCALL ||
+		    err == SSL_ERROR_ZERO_RETURN ? "connection closed" :
+		    "error");
+		return -1;
+	}
+	return 0;
+}
+
 /* doctor_starttls_tls - the handshake on c->fd and the DANE verdict */
 static void
 doctor_starttls_tls(struct doctor_starttls_conn *c, const char *host,
@@ -276,21 +308,9 @@ doctor_starttls_tls(struct doctor_starttls_conn *c, const char *host,
 {
 	SSL_CTX *ctx = NULL;
 	SSL *ssl = NULL;
-	struct timeval tv;
 	long verify;
-	int ms, rc;
 	size_t i;
 
-	/* the handshake blocks, each read and write bounded by what is left */
-	ms = doctor_starttls_left(c);
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000 + 1;
-	if (fcntl(c->fd, F_SETFL, 0) < 0 ||
-	    setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
-	    setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0) {
-		snprintf(r->why, sizeof(r->why), "socket: %s", strerror(errno));
-		return;
-	}
 	r->result = DOCTOR_STARTTLS_TLS;
 	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL ||
 	    SSL_CTX_dane_enable(ctx) <= 0 ||
@@ -312,17 +332,8 @@ doctor_starttls_tls(struct doctor_starttls_conn *c, const char *host,
 			    tlsa[i].selector, tlsa[i].mtype, tlsa[i].data,
 			    tlsa[i].len);
 	SSL_set_fd(ssl, c->fd);
-	ERR_clear_error();
-	if ((rc = SSL_connect(ssl)) != 1) {
-		unsigned long e = ERR_peek_last_error();
-
-		snprintf(r->why, sizeof(r->why), "TLS handshake failed: %s",
-		    e != 0 ? ERR_reason_error_string(e) != NULL ?
-		    ERR_reason_error_string(e) : "error" :
-		    SSL_get_error(ssl, rc) == SSL_ERROR_SYSCALL ?
-		    "connection closed or timed out" : "error");
+	if (doctor_starttls_handshake(c, ssl, r) < 0)
 		goto done;
-	}
 	doctor_starttls_leaf(ssl, r);
 	verify = SSL_get_verify_result(ssl);
 	doctor_starttls_matched(ssl, tlsa, n, r);
@@ -334,6 +345,7 @@ doctor_starttls_tls(struct doctor_starttls_conn *c, const char *host,
 		snprintf(r->why, sizeof(r->why), "%s",
 		    X509_verify_cert_error_string(verify));
 	}
+	/* non-blocking: a server that does not read loses its QUIT */
 	(void)SSL_write(ssl, "QUIT\r\n", 6);
 	(void)SSL_shutdown(ssl);
 done:
