@@ -9,6 +9,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "dns.h"
@@ -35,6 +36,30 @@ doctor_dnssec_covers(const char *anchor, const char *domain)
 }
 
 /*
+ * doctor_dnssec_anchor_line - the owner of an anchor line into owner:
+ * "OWNER [TTL] [CLASS] DS|DNSKEY ...", the type within its first words
+ */
+static bool
+doctor_dnssec_anchor_line(char *line, char *owner, size_t len)
+{
+	char *word, *save = NULL;
+	int i;
+
+	if ((word = strtok_r(line, " \t\r\n", &save)) == NULL ||
+	    strlen(word) >= len)
+		return false;
+	snprintf(owner, len, "%s", word);
+	for (i = 0; i < 3; i++) {
+		if ((word = strtok_r(NULL, " \t\r\n", &save)) == NULL)
+			return false;
+		if (strcasecmp(word, "DS") == 0 ||
+		    strcasecmp(word, "DNSKEY") == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
  * doctor_dnssec_anchor_zone - the closest zone of the anchor file that
  * covers domain ("" for the root) into zone_r; false when none does. The
  * file holds DS or DNSKEY records, one a line, as unbound reads them.
@@ -56,12 +81,7 @@ doctor_dnssec_anchor_zone(const char *path, const char *domain,
 		if (line[0] == ';' || line[0] == '$' ||
 		    isspace((unsigned char)line[0]))
 			continue;
-		/* OWNER [TTL] [CLASS] TYPE: the type is within four words */
-		if (sscanf(line, "%255s", owner) != 1 ||
-		    (strstr(line, " DS ") == NULL &&
-		    strstr(line, "\tDS\t") == NULL &&
-		    strstr(line, " DNSKEY ") == NULL &&
-		    strstr(line, "\tDNSKEY\t") == NULL))
+		if (!doctor_dnssec_anchor_line(line, owner, sizeof(owner)))
 			continue;
 		k = strlen(owner);
 		if (k > 0 && owner[k - 1] == '.')
