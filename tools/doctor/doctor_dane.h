@@ -37,6 +37,7 @@ struct doctor_starttls {
 	char why[256];			/* what failed, or the verify error */
 	int matched;			/* index of the matching record, or -1 */
 	int depth;			/* chain depth it matched */
+	int rejected;			/* usable records OpenSSL refused */
 	char spki_sha256[65];		/* the server certificate's SPKI, hex */
 	char subject[256];		/* its subject, one line */
 };

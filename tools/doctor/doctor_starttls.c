@@ -327,10 +327,11 @@ doctor_starttls_tls(struct doctor_starttls_conn *c, const char *host,
 	SSL_set_verify(ssl, SSL_VERIFY_NONE, NULL);
 	SSL_set_tlsext_host_name(ssl, host);
 	for (i = 0; i < n; i++)
-		if (tlsa[i].usable)
-			(void)SSL_dane_tlsa_add(ssl, tlsa[i].usage,
-			    tlsa[i].selector, tlsa[i].mtype, tlsa[i].data,
-			    tlsa[i].len);
+		if (tlsa[i].usable && SSL_dane_tlsa_add(ssl, tlsa[i].usage,
+		    tlsa[i].selector, tlsa[i].mtype, tlsa[i].data,
+		    tlsa[i].len) <= 0)
+			r->rejected++;	/* e.g. full data that is no DER */
+	ERR_clear_error();
 	SSL_set_fd(ssl, c->fd);
 	if (doctor_starttls_handshake(c, ssl, r) < 0)
 		goto done;
@@ -342,8 +343,9 @@ doctor_starttls_tls(struct doctor_starttls_conn *c, const char *host,
 	} else {
 		r->result = DOCTOR_STARTTLS_NOMATCH;
 		r->matched = -1;
-		snprintf(r->why, sizeof(r->why), "%s",
-		    X509_verify_cert_error_string(verify));
+		snprintf(r->why, sizeof(r->why), "%s%s",
+		    X509_verify_cert_error_string(verify), r->rejected > 0 ?
+		    "; OpenSSL refused some records' data as malformed" : "");
 	}
 	/* non-blocking: a server that does not read loses its QUIT */
 	(void)SSL_write(ssl, "QUIT\r\n", 6);
