@@ -246,7 +246,7 @@ want dane-ta "$J" dane.match "mxta.dane.test [192.0.2.25]" ok "2 0 1 .*DANE-TA"
 want nomatch "$J" dane.match "mx2.dane.test [192.0.2.26]" fail \
 	"SPKI SHA-256 $SPKI.*_25\\._tcp\\.mx2\\.dane\\.test\\. IN TLSA 3 1 1 $SPKI"
 want not-der "$J" dane.match "mx2.dane.test [192.0.2.26]" fail \
-	'OpenSSL refused .*; records: 3 1 1 [0-9a-f]+\.\.\., 3 0 0 0102030405\)'
+	'OpenSSL refused .*; records: ([^)]*, )?3 0 0 0102030405[,)]'
 want pkix "$J" dane.usage _25._tcp.mx2.dane.test warn 'PKIX-EE.*not recommended'
 want malformed "$J" dane.record _25._tcp.mx2.dane.test warn 'malformed: digest length'
 want nostarttls "$J" dane.starttls "mx3.dane.test [192.0.2.27]" fail 'no STARTTLS'
