@@ -23,8 +23,8 @@ cmd_doctor_usage(FILE *fp, int status)
 	    "[--backup-mx HOST]...\n"
 	    "                      [--helo NAME] [--dkim-selector SEL]... "
 	    "[--json]\n"
-	    "                      [--ca-file PEM] [--config FILE] "
-	    "[--postfix DIR]\n"
+	    "                      [--ca-file PEM] [--trust-anchor FILE]\n"
+	    "                      [--config FILE] [--postfix DIR]\n"
 	    "       trustmx doctor [--config FILE] [--postfix DIR] "
 	    "[--backup-mx HOST]... [--json]\n"
 	    "\n"
@@ -33,7 +33,9 @@ cmd_doctor_usage(FILE *fp, int status)
 	    "keys, MTA-STS and TLS-RPT. Each finding is ok, warn or fail with\n"
 	    "a one-line fix. Exit 0 all ok, 1 warnings, 2 failures or bad usage.\n"
 	    "--ca-file trusts PEM for the MTA-STS policy host (a private or\n"
-	    "test CA) instead of the system's CAs.\n"
+	    "test CA) instead of the system's CAs. --trust-anchor names the\n"
+	    "DNSSEC anchors for the DNSSEC and DANE checks (default\n"
+	    "/usr/share/dns/root.key when present).\n"
 	    "--config checks trustmx.conf: its lists build, spf: sources\n"
 	    "expand, relay_networks covers every backup MX address. --postfix\n"
 	    "checks Postfix's main.cf and master.cf in DIR (through postconf):\n"
@@ -62,6 +64,7 @@ cmd_doctor_options(struct doctor *d, int argc, char **argv, bool *json_r)
 		{ "ca-file", required_argument, NULL, 'c' },
 		{ "config", required_argument, NULL, 'C' },
 		{ "postfix", required_argument, NULL, 'P' },
+		{ "trust-anchor", required_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
@@ -99,6 +102,9 @@ cmd_doctor_options(struct doctor *d, int argc, char **argv, bool *json_r)
 			break;
 		case 'P':
 			d->postfix = optarg;
+			break;
+		case 't':
+			d->trust_anchor = optarg;
 			break;
 		case 'j':
 			*json_r = true;
@@ -159,6 +165,8 @@ cmd_doctor(int argc, char **argv)
 		doctor_dkim_check(&d);
 		doctor_mtasts_check(&d);
 		doctor_tlsrpt_check(&d);
+		doctor_dnssec_check(&d);
+		doctor_dane_check(&d);
 	}
 	if (d.config != NULL)
 		doctor_config_check(&d);

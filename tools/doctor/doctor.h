@@ -70,12 +70,16 @@ struct doctor {
 	const char **selectors;
 	size_t n_selectors;
 	const char *ca_file;		/* MTA-STS: trust this CA (private or test PKI) */
+	const char *trust_anchor;	/* DNSSEC anchors (--trust-anchor), or NULL */
 	/* what the MX check learned, for the checks after it */
 	struct doctor_mx *mx;
 	size_t n_mx;
 	/* what --config loaded (doctor_config.c), for the Postfix check */
 	struct conf *conf;
 	struct lists *lists;
+	/* what the DNSSEC check learned, for the DANE check */
+	bool dnssec_validating;		/* the resolver validates for d->domain */
+	int dnssec_mx;			/* enum dns_security of the MX RRset */
 	/* what the DMARC check's Tree Walk asked and found */
 	struct doctor_dmarc_walk dmarc_walk;
 	/* the report */
@@ -108,6 +112,8 @@ void doctor_dmarc_check(struct doctor *d);
 void doctor_dkim_check(struct doctor *d);
 void doctor_mtasts_check(struct doctor *d);
 void doctor_tlsrpt_check(struct doctor *d);
+void doctor_dnssec_check(struct doctor *d);	/* doctor_dnssec.c */
+void doctor_dane_check(struct doctor *d);	/* doctor_dane.c */
 
 /* The local setup: --config (doctor_config.c), --postfix (doctor_postfix.c) */
 void doctor_config_check(struct doctor *d);
