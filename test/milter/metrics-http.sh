@@ -299,6 +299,8 @@ tmx_expect "content type" "$(curl -s -o /dev/null -w '%{content_type}' \
 tmx_expect "socket mode" "$(stat -c %a "$PD_METRICS")" 660
 
 echo "checks done after ${SECONDS}s"
+grep -Eq 'Sanitizer|runtime error:' "$MT_LOG" &&
+	tmx_fail "sanitizer report from the milter" || tmx_pass
 pd_stop
 [ ! -e "$PD_METRICS" ] && tmx_pass "metrics socket removed at exit" ||
 	tmx_fail "metrics socket left behind"
