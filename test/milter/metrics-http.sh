@@ -54,7 +54,7 @@ PD_METRICS=$PD_RUN/metrics.sock
 PD_LINES=("policy_listen = inet:127.0.0.1:10040, inet:127.0.0.1:10042 haproxy"
 	"socketmap_listen = unix:$PD_RUN/socketmap.sock"
 	"relay_networks = $RELAY spf:relays.example"
-	"deny_networks = 203.0.113.0/24"
+	"deny_networks = 203.0.113.0/24 spf:broken.example" "dns_timeout = 2s"
 	"proxy_networks = 127.0.0.1 198.51.100.200"
 	"proxy_timeout = 1s" "max_clients = 6"
 	"policyd_metrics_listen = $PD_METRICS")
@@ -93,6 +93,9 @@ scraped_value() {
 tmx_until 15 scraped_value pd \
 	'trustmx_list_entries{daemon="policyd",list="relay_networks",source="spf:relays.example"}' 1 ||
 	tmx_fail "policyd: the spf: source never counted 1 prefix"
+# and the one that cannot be resolved (its servers do not answer) fails
+tmx_until 15 scraped_value pd 'trustmx_dns_failures_last_hour{daemon="policyd"}' 1 ||
+	tmx_fail "policyd: the failing spf: lookup was not counted"
 
 echo "both daemons up after ${SECONDS}s"
 # --- the policyd: known requests ---
@@ -213,10 +216,20 @@ expect $P 'trustmx_build_info{daemon="policyd",version="0.1.0"}' 1
 expect $P 'trustmx_list_entries{daemon="policyd",list="relay_networks",source="192.0.2.25"}' 1
 expect $P 'trustmx_list_entries{daemon="policyd",list="deny_networks",source="203.0.113.0/24"}' 1
 expect $P 'trustmx_list_entries{daemon="policyd",list="proxy_networks",source="198.51.100.200"}' 1
+now=$(date +%s)
 expect $P 'trustmx_spf_source_last_error_timestamp_seconds{daemon="policyd",domain="relays.example"}' 0
+expect $P 'trustmx_spf_source_last_refresh_timestamp_seconds{daemon="policyd",domain="broken.example"}' 0
+t=$(value $P 'trustmx_spf_source_last_error_timestamp_seconds{daemon="policyd",domain="broken.example"}')
+[ -n "$t" ] && [ "$t" -gt $((now - 120)) ] && [ "$t" -le "$now" ] &&
+	tmx_pass "policyd: spf:broken.example failed at $t" ||
+	tmx_fail "policyd: spf:broken.example last error \"$t\", now $now"
+expect $P 'trustmx_list_entries{daemon="policyd",list="deny_networks",source="spf:broken.example"}' 0
+f=$(($(value $P 'trustmx_dns_answers_total{daemon="policyd",status="servfail"}') +
+	$(value $P 'trustmx_dns_answers_total{daemon="policyd",status="timeout"}')))
+tmx_expect "policyd: servfail + timeout = failures in the last hour" \
+	"$(value $P 'trustmx_dns_failures_last_hour{daemon="policyd"}')" "$f"
 expect $P 'trustmx_spf_source_shrinks_held_total{daemon="policyd",domain="relays.example"}' 0
 t=$(value $P 'trustmx_spf_source_last_refresh_timestamp_seconds{daemon="policyd",domain="relays.example"}')
-now=$(date +%s)
 [ -n "$t" ] && [ "$t" -gt $((now - 120)) ] && [ "$t" -le "$now" ] &&
 	tmx_pass "policyd: spf: refreshed at $t" ||
 	tmx_fail "policyd: spf: last refresh \"$t\", now $now"
