@@ -154,7 +154,14 @@ mt_expect relay-garbled 'spf=none \(mail came through trusted relay'
 
 echo "mail done after ${SECONDS}s"
 # --- reloads: good, bad, good (policyd); bad, good (milter) ---
+# a changed listen address needs a restart: logged, served as before
+pd_config "${PD_LINES[@]/metrics.sock/other.sock}"
 pd_hup || tmx_fail "policyd: first reload"
+pd_wait 'policyd_metrics_listen changed; restart' 5 ||
+	tmx_fail "policyd: a changed metrics address was not logged"
+pd_scrape && [ ! -e "$PD_RUN/other.sock" ] &&
+	tmx_pass "policyd: still served on the old socket" ||
+	tmx_fail "policyd: the metrics address moved on reload"
 pd_config "${PD_LINES[@]}" "bogus_key = 1"
 pd_hup || tmx_fail "policyd: bad reload"
 pd_scrape "$TMX_TMP/pd-bad.txt"
@@ -167,9 +174,14 @@ tmx_until 5 scraped_value mt \
 	'trustmx_config_reloads_total{daemon="milter",result="error"}' 1 ||
 	tmx_fail "milter: the refused reload was not counted"
 expect "$TMX_TMP/poll.txt" 'trustmx_config_reload_success{daemon="milter"}' 0
-mt_conf "${MT_LINES[@]}"
+mt_conf "${MT_LINES[@]/9121/9122}"
 mt_hup
 mt_wait_log 'configuration reloaded' 5 || tmx_fail "milter: no good reload"
+mt_wait_log 'milter_metrics_listen changed: it takes effect at the next restart' 5 ||
+	tmx_fail "milter: a changed metrics address was not logged"
+mt_scrape && ! curl -s --max-time 2 http://127.0.0.1:9122/metrics >/dev/null &&
+	tmx_pass "milter: still served on the old address" ||
+	tmx_fail "milter: the metrics address moved on reload"
 
 echo "reloads done after ${SECONDS}s"
 # --- evictions: 7 idle clients at max_clients = 6 ---
