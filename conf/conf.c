@@ -20,6 +20,7 @@
 
 #include "conf.h"
 #include "log.h"
+#include "metrics_addr.h"
 #include "xalloc.h"
 
 /* Who reads a key: for the documentation and for the reader's own checks */
@@ -72,6 +73,7 @@ static conf_check_fn conf_check_domains;
 static conf_check_fn conf_check_domain;
 static conf_check_fn conf_check_opt_path;
 static conf_check_fn conf_check_opt_address;
+static conf_check_fn conf_check_metrics_listen;
 
 /* Every key of every program; trustmx.conf(5) documents each row. */
 static const struct conf_key conf_keys[] = {
@@ -114,10 +116,14 @@ static const struct conf_key conf_keys[] = {
 	{ "client_timeout", CT_TIME, "300s", 1, CONF_DAY, P_POLICYD, NULL },
 	{ "proxy_timeout", CT_TIME, "5s", 1, CONF_HOUR, P_POLICYD, NULL },
 	{ "max_clients", CT_INT, "1024", 1, 65536, P_POLICYD, NULL },
+	{ "policyd_metrics_listen", CT_STR, "", 0, 0, P_POLICYD,
+	  conf_check_metrics_listen },
 
 	/* trustmx-milter */
 	{ "milter_listen", CT_STR, "inet:8895@127.0.0.1", 0, 0, P_MILTER,
 	  conf_check_milter_socket },
+	{ "milter_metrics_listen", CT_STR, "", 0, 0, P_MILTER,
+	  conf_check_metrics_listen },
 	{ "milter_timeout", CT_TIME, "7210s", 1, CONF_DAY, P_MILTER, NULL },
 	{ "authserv_id", CT_STR, NULL, 0, 0, P_MILTER, conf_check_word },
 	{ "dmarc_reject", CT_BOOL, "no", 0, 0, P_MILTER, NULL },
@@ -501,6 +507,17 @@ conf_check_opt_address(const char *value, const char **reason_r)
 			return -1;
 	return conf_check_domain(at + 1, reason_r) < 0 || at[1] == '\0' ?
 	    -1 : 0;
+}
+
+/* conf_check_metrics_listen - empty, host:port, [v6]:port or /path */
+static int
+conf_check_metrics_listen(const char *value, const char **reason_r)
+{
+	struct metrics_addr addr;
+
+	if (value[0] == '\0')
+		return 0;
+	return metrics_addr_parse(value, &addr, reason_r);
 }
 
 /* conf_check_domains - domain names separated by commas or blanks */
