@@ -63,10 +63,11 @@ relay_note_by(struct relay_recovery *r, const struct received_info *info,
 
 /* relay_unusable - give up with a reason */
 static void
-relay_unusable(struct relay_recovery *r, const char *reason,
-	       enum received_format format, unsigned line)
+relay_unusable(struct relay_recovery *r, enum relay_fallback fallback,
+	       const char *reason, enum received_format format, unsigned line)
 {
 	r->usable = false;
+	r->fallback = fallback;
 	r->line = line;
 	r->format = format;
 	snprintf(r->note, sizeof(r->note), "Received line %u (read as %s): %s",
@@ -85,6 +86,7 @@ relay_take(struct relay_recovery *r, const struct received_info *info,
 	r->format = info->format;
 	r->line = (unsigned)i + 1;
 	r->usable = true;
+	r->fallback = RELAY_FALLBACK_NONE;
 }
 
 /* relay_recover - see relay.h */
@@ -112,7 +114,8 @@ relay_recover(const struct tmx_cidrset *relays,
 	for (; i < nreceived; i++) {
 		format = relay_format_for(formats, &r->last_relay);
 		if (!relay_parse_line(received[i], format, &info, &why)) {
-			relay_unusable(r, why, format, (unsigned)i + 1);
+			relay_unusable(r, RELAY_FALLBACK_UNPARSABLE, why, format,
+				       (unsigned)i + 1);
 			return;
 		}
 		if (!relay_name_matches(info.by, helo) &&
@@ -122,7 +125,8 @@ relay_recover(const struct tmx_cidrset *relays,
 		if (!tmx_cidrset_lookup(relays, &info.addr, NULL))
 			return;
 		if (r->hops >= RELAY_MAX_HOPS) {
-			relay_unusable(r, "too many trusted relays in a row",
+			relay_unusable(r, RELAY_FALLBACK_TOO_MANY_HOPS,
+				       "too many trusted relays in a row",
 				       format, (unsigned)i + 1);
 			return;
 		}
@@ -135,7 +139,8 @@ relay_recover(const struct tmx_cidrset *relays,
 		r->usable = false;
 	}
 	if (!r->usable)
-		relay_unusable(r, "no Received line written by the relay",
+		relay_unusable(r, RELAY_FALLBACK_NO_RECEIVED,
+			       "no Received line written by the relay",
 			       relay_format_for(formats, &r->last_relay),
 			       (unsigned)i + 1);
 }

@@ -25,8 +25,17 @@ struct relay_peer {
 	const char *rdns;	/* may be NULL or "unknown" */
 };
 
+/* Why no client was recovered (a fixed set: metrics count by it) */
+enum relay_fallback {
+	RELAY_FALLBACK_NONE = 0,	/* recovered */
+	RELAY_FALLBACK_NO_RECEIVED,	/* no Received line by the relay */
+	RELAY_FALLBACK_UNPARSABLE,	/* its line could not be read */
+	RELAY_FALLBACK_TOO_MANY_HOPS,	/* RELAY_MAX_HOPS trusted relays */
+};
+
 struct relay_recovery {
 	bool usable;			/* a client was recovered */
+	enum relay_fallback fallback;	/* why not */
 	struct tmx_addr client;		/* the original client (observed) */
 	char helo[RECEIVED_NAME_MAX];	/* the HELO it gave the relay (claimed) */
 	char rdns[RECEIVED_NAME_MAX];	/* the relay's reverse name for it */

@@ -20,6 +20,7 @@
 
 #include "conf.h"
 #include "log.h"
+#include "metrics_addr.h"
 #include "xalloc.h"
 
 /* Who reads a key: for the documentation and for the reader's own checks */
@@ -118,9 +119,9 @@ static const struct conf_key conf_keys[] = {
 	/* trustmx-milter */
 	{ "milter_listen", CT_STR, "inet:8895@127.0.0.1", 0, 0, P_MILTER,
 	  conf_check_milter_socket },
-	{ "milter_timeout", CT_TIME, "7210s", 1, CONF_DAY, P_MILTER, NULL },
 	{ "milter_metrics_listen", CT_STR, "", 0, 0, P_MILTER | P_CLI,
 	  conf_check_metrics_listen },
+	{ "milter_timeout", CT_TIME, "7210s", 1, CONF_DAY, P_MILTER, NULL },
 	{ "authserv_id", CT_STR, NULL, 0, 0, P_MILTER, conf_check_word },
 	{ "dmarc_reject", CT_BOOL, "no", 0, 0, P_MILTER, NULL },
 	{ "dmarc_quarantine", CT_BOOL, "no", 0, 0, P_MILTER, NULL },
@@ -486,54 +487,6 @@ conf_check_domain(const char *value, const char **reason_r)
 	return 0;
 }
 
-/*
- * conf_check_metrics_listen - empty, an absolute unix socket path, or
- * host:port / [v6]:port with a numeric port
- */
-static int
-conf_check_metrics_listen(const char *value, const char **reason_r)
-{
-	const char *colon, *port;
-	char *end;
-	long n;
-
-	if (value[0] == '\0')
-		return 0;
-	if (value[0] == '/') {
-		if (strlen(value) >= CONF_SUN_PATH_MAX) {
-			*reason_r = "socket path too long";
-			return -1;
-		}
-		return conf_check_path(value, reason_r);
-	}
-	if (value[0] == '[') {
-		const char *close = strchr(value, ']');
-
-		if (close == NULL || close[1] != ':') {
-			*reason_r = "expected [address]:port";
-			return -1;
-		}
-		colon = close + 1;
-	} else if ((colon = strrchr(value, ':')) == NULL ||
-	    memchr(value, ':', (size_t)(colon - value)) != NULL) {
-		*reason_r = "expected host:port, [address]:port or /path";
-		return -1;
-	}
-	if (colon == value || strpbrk(value, " \t,") != NULL) {
-		*reason_r = "expected host:port, [address]:port or /path";
-		return -1;
-	}
-	port = colon + 1;
-	errno = 0;
-	n = strtol(port, &end, 10);
-	if (port[0] < '0' || port[0] > '9' || *end != '\0' || errno != 0 ||
-	    n < 1 || n > 65535) {
-		*reason_r = "port must be a number from 1 to 65535";
-		return -1;
-	}
-	return 0;
-}
-
 /* conf_check_opt_address - empty, or local@domain (no display name) */
 static int
 conf_check_opt_address(const char *value, const char **reason_r)
@@ -551,6 +504,17 @@ conf_check_opt_address(const char *value, const char **reason_r)
 			return -1;
 	return conf_check_domain(at + 1, reason_r) < 0 || at[1] == '\0' ?
 	    -1 : 0;
+}
+
+/* conf_check_metrics_listen - empty, host:port, [v6]:port or /path */
+static int
+conf_check_metrics_listen(const char *value, const char **reason_r)
+{
+	struct metrics_addr addr;
+
+	if (value[0] == '\0')
+		return 0;
+	return metrics_addr_parse(value, &addr, reason_r);
 }
 
 /* conf_check_domains - domain names separated by commas or blanks */

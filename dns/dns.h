@@ -176,6 +176,28 @@ bool dns_name_equal(const char *a, const char *b);
 #define DNS_CACHE_HIT_US	100
 #define DNS_LATENCY_BUCKETS	8	/* <=0.1 <=1 <=5 <=25 <=100 <=500 ms,
 					 * <=2 s, later */
+/* Record types counted apart (dns_stats_type_index maps a type here) */
+enum dns_stats_type {
+	DNS_STATS_A = 0,
+	DNS_STATS_AAAA,
+	DNS_STATS_MX,
+	DNS_STATS_TXT,
+	DNS_STATS_PTR,
+	DNS_STATS_TLSA,
+	DNS_STATS_OTHER,
+	DNS_STATS_TYPES,
+};
+
+/* How a lookup ended, for metrics */
+enum dns_stats_status {
+	DNS_STATS_ANSWER = 0,	/* DNS_OK */
+	DNS_STATS_NODATA,
+	DNS_STATS_NXDOMAIN,
+	DNS_STATS_SERVFAIL,	/* any other TEMPFAIL */
+	DNS_STATS_TIMEOUT,	/* our deadline passed first */
+	DNS_STATS_STATUSES,
+};
+
 struct dns_stats {
 	uint64_t queries;	/* lookups asked (BADNAME not counted) */
 	uint64_t answers;	/* OK, NODATA, NXDOMAIN */
@@ -184,10 +206,19 @@ struct dns_stats {
 	uint64_t servfails;	/* other TEMPFAILs: SERVFAIL, REFUSED, ... */
 	uint64_t bogus;		/* DNSSEC validation failures (in servfails) */
 	uint64_t latency[DNS_LATENCY_BUCKETS];
+	/* the same by record type, and the end of each lookup by status */
+	uint64_t type_queries[DNS_STATS_TYPES];
+	uint64_t type_latency[DNS_STATS_TYPES][DNS_LATENCY_BUCKETS];
+	uint64_t type_sum_us[DNS_STATS_TYPES];	/* time to answer, summed */
+	uint64_t status[DNS_STATS_STATUSES];
+	uint64_t failures_last_hour;	/* SERVFAIL + timeout, 60 minutes */
 };
 
 /* dns_stats_get - a copy of the counters (each read atomically) */
 void dns_stats_get(struct dns_stats *stats_r);
+
+/* dns_stats_type_index - the enum dns_stats_type counting type */
+enum dns_stats_type dns_stats_type_index(enum dns_type type);
 
 /* dns_latency_bucket_us - upper bound of bucket i in µs (UINT32_MAX: last) */
 uint32_t dns_latency_bucket_us(unsigned i);

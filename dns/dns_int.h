@@ -109,10 +109,12 @@ void dns_memo_fork_prepare(void);
 void dns_memo_fork_parent(void);
 void dns_memo_fork_child(void);
 
-/* dns_stats_query - one lookup was asked */
-void dns_stats_query(void);
+/* dns_stats_query - one lookup of type was asked */
+void dns_stats_query(enum dns_type type);
 
-/* dns_stats_answer - one lookup ended so (timed_out: by our deadline) */
-void dns_stats_answer(const struct dns_answer *ans, int timed_out);
+/* dns_stats_answer - one lookup of type ended so (timed_out: by our
+ * deadline) */
+void dns_stats_answer(const struct dns_answer *ans, enum dns_type type,
+		      int timed_out);
 
 #endif

@@ -24,8 +24,8 @@ dns_lookup(const char *name, enum dns_type type, struct dns_answer *ans_r)
 	if (!dns_name_valid(name))
 		return dns_answer_fail(ans_r, DNS_BADNAME, "invalid domain name");
 	if (dns_memo_get(name, type, ans_r)) {
-		dns_stats_query();
-		dns_stats_answer(ans_r, 0);
+		dns_stats_query(type);
+		dns_stats_answer(ans_r, type, 0);
 		return ans_r->status;
 	}
 	if (dns_ensure(&error) < 0) {

@@ -105,7 +105,7 @@ dns_queue_finish(struct dns_pending *p, int timed_out)
 	/* a bad name was never asked: no time, not counted */
 	if (p->ans.status != DNS_BADNAME) {
 		p->ans.elapsed_us = (uint32_t)(dns_now_us() - p->start_us);
-		dns_stats_answer(&p->ans, timed_out);
+		dns_stats_answer(&p->ans, p->type, timed_out);
 	}
 	if (p->cond != NULL) {
 		p->done = true;
@@ -164,7 +164,7 @@ dns_queue_submit(struct dns_pending *p, const char *name, enum dns_type type)
 		dns_queue_finish(p, 0);
 		return;
 	}
-	dns_stats_query();
+	dns_stats_query(type);
 	/* the answer cannot be handled before we unlock: it needs the lock */
 	dns_name_escape(name, escaped, sizeof(escaped));
 	rc = ub_resolve_async(dq.ub, escaped, (int)type, DNS_CLASS_IN, p,

@@ -41,6 +41,7 @@ assess_relay(struct spf_layer *spf, struct session *s, struct results *res)
 	if (!rec.usable) {
 		r->source = RESULTS_SPF_RELAY_UNUSABLE;
 		snprintf(r->relay_note, sizeof(r->relay_note), "%s", rec.note);
+		r->relay_fallback = (int)rec.fallback;
 		snprintf(r->client, sizeof(r->client), "%s", s->client_text);
 		snprintf(r->helo, sizeof(r->helo), "%s", s->helo ? s->helo : "");
 		log_info("%s: trusted relay %s: no client recovered: %s",

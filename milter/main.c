@@ -24,10 +24,13 @@
 
 #include <trustmx/version.h>
 
+#include "conf_metrics.h"
 #include "conf_start.h"
 #include "daemon.h"
 #include "dmarc.h"
 #include "log.h"
+#include "metrics_http.h"
+#include "milter_metrics.h"
 #include "progname.h"
 #include "milter.h"
 #include "refresh.h"
@@ -175,6 +178,29 @@ main_engines(const struct settings *s, struct milter_engines *e)
  */
 #define MAIN_MALLOC_ARENAS	2
 
+/*
+ * main_metrics - the /metrics endpoint when milter_metrics_listen is set,
+ * in this process after privileges are dropped (a unix socket goes where
+ * the user may write); without it when it cannot listen: mail goes on
+ */
+static struct metrics_http *
+main_metrics(const struct settings *s)
+{
+	const char *listen = conf_str(s->conf, "milter_metrics_listen");
+	struct metrics_http *http;
+	const char *error;
+
+	if (listen[0] == '\0')
+		return NULL;
+	if ((http = metrics_http_start(listen, milter_metrics_render, NULL,
+				       &error)) == NULL)
+		log_warnx("milter_metrics_listen = %s: %s; running without "
+			  "metrics", listen, error);
+	else
+		log_info("metrics on %s", listen);
+	return http;
+}
+
 /* main_milter - the milter process: never returns */
 static void
 main_milter(void)
@@ -183,25 +209,32 @@ main_milter(void)
 	struct spf_source *spf;
 	const struct passwd *pw;
 	struct milter_engines engines;
+	struct metrics_http *http;
 	sigset_t set;
 	char err[256];
 
-	/* SIGHUP/TERM/INT stay blocked for libmilter's thread; USR1 is ours */
+	/* SIGHUP/TERM/INT stay blocked for libmilter's thread; USR1 (reload)
+	 * and USR2 (a reload the supervisor refused) are the refresh thread's */
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	mallopt(M_ARENA_MAX, MAIN_MALLOC_ARENAS);
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	setpgid(0, 0);
 	/* the refresh thread's from its start: each spf: domain once, here */
 	spf = spf_source_new(NULL, SPF_SOURCE_SAVE);
+	conf_metrics_init("milter");
 	s = main_load(spf);
+	conf_metrics_loaded(true, false);
+	conf_metrics_spf(spf);
 	pw = main_lookup_user(s);
 	main_engines(s, &engines);
 	if (milter_register(MAIN_NAME, &engines) < 0)
 		fatalx("smfi_register failed");
 	main_open_socket(s, pw);
 	daemon_drop_privileges(pw);
+	http = main_metrics(s);
 	smfi_settimeout((int)conf_time(s->conf, "milter_timeout"));
 	settings_install(s);
 	report_sync(s);
@@ -214,6 +247,7 @@ main_milter(void)
 	supervise_listening();
 	if (smfi_main() != MI_SUCCESS)
 		fatalx("libmilter stopped with an error");
+	metrics_http_stop(http);
 	report_close();
 	failure_close();
 	log_info("stopped");

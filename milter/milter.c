@@ -14,6 +14,7 @@
 #include "headers.h"
 #include "log.h"
 #include "milter.h"
+#include "milter_metrics.h"
 #include "milter_steps.h"
 #include "failure.h"
 #include "report.h"
@@ -59,6 +60,8 @@ milter_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	if (s == NULL) {
 		s = session_new();
 		smfi_setpriv(ctx, s);
+		if (s != NULL)
+			milter_metrics_session(1);
 	}
 	s->leadspc = (*pf1 & SMFIP_HDR_LEADSPC) != 0;
 	s->noreply = *pf1 & MILTER_NOREPLY;
@@ -305,18 +308,27 @@ milter_eom(SMFICTX *ctx)
 	const char *qid = smfi_getsymval(ctx, "i");
 	sfsistat rc;
 
-	if (s == NULL || s->msg.settings == NULL || s->msg.internal_error)
+	if (s == NULL || s->msg.settings == NULL || s->msg.internal_error) {
+		milter_metrics_action(MILTER_METRICS_TEMPFAIL);
 		return milter_tempfail(ctx, "authentication checks unavailable");
+	}
 	if (qid != NULL)
 		snprintf(s->msg.qid, sizeof(s->msg.qid), "%s", qid);
 	res = calloc(1, sizeof(*res));
-	if (res == NULL)
+	if (res == NULL) {
+		milter_metrics_action(MILTER_METRICS_TEMPFAIL);
 		return milter_tempfail(ctx, "out of memory");
+	}
 	assess_message(milter_engines.spf, s, res);
 	verdict_decide(&s->msg.settings->policy, res, arc4random_uniform(100),
 		       &v);
 	milter_log(s, res, &v);
+	milter_metrics_results(res);
 	rc = milter_act(ctx, s, res, &v);
+	milter_metrics_action(rc == SMFIS_REJECT ? MILTER_METRICS_REJECT :
+	    rc == SMFIS_TEMPFAIL ? MILTER_METRICS_TEMPFAIL :
+	    v.action == VERDICT_QUARANTINE ? MILTER_METRICS_QUARANTINE :
+	    MILTER_METRICS_ACCEPT);
 	if (rc != SMFIS_TEMPFAIL) {
 		report_add(res, &v, s->msg.mail_from);
 		failure_report(res, &v, s->msg.mail_from,
@@ -342,7 +354,11 @@ milter_abort(SMFICTX *ctx)
 static sfsistat
 milter_close(SMFICTX *ctx)
 {
-	session_free(milter_session(ctx));
+	struct session *s = milter_session(ctx);
+
+	if (s != NULL)
+		milter_metrics_session(-1);
+	session_free(s);
 	smfi_setpriv(ctx, NULL);
 	return SMFIS_CONTINUE;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "conf_metrics.h"
 #include "log.h"
 #include "refresh.h"
 #include "failure.h"
@@ -27,7 +28,8 @@ static void
 refresh_restart_keys(const struct settings *old, const struct settings *new)
 {
 	static const char *const keys[] = {
-		"milter_listen", "user", "socket_mode", "public_suffix_list",
+		"milter_listen", "milter_metrics_listen", "user", "socket_mode",
+		"public_suffix_list",
 		"milter_timeout", "syslog_name", "syslog_facility",
 	};
 
@@ -57,6 +59,8 @@ refresh_reload(void)
 	if (s == NULL) {
 		log_warnx("reload failed, keeping the running configuration: "
 			  "%s", err);
+		conf_metrics_loaded(false, true);
+		conf_metrics_spf(refresh_spf);
 		settings_spf_policy(old->conf, refresh_spf);
 		settings_release(old);
 		return;
@@ -66,6 +70,8 @@ refresh_reload(void)
 	report_sync(s);
 	failure_sync(s);
 	settings_install(s);
+	conf_metrics_loaded(true, true);
+	conf_metrics_spf(refresh_spf);
 	log_info("configuration reloaded from %s", refresh_path);
 }
 
@@ -73,10 +79,13 @@ refresh_reload(void)
 static void
 refresh_due(void)
 {
+	bool changed = spf_source_refresh_due(refresh_spf);
 	struct settings *s, *cur;
 	char err[1024];
 
-	if (!spf_source_refresh_due(refresh_spf))
+	/* a refresh that failed or changed nothing has news too */
+	conf_metrics_spf(refresh_spf);
+	if (!changed)
 		return;
 	cur = settings_acquire();
 	s = settings_rebuild(cur, refresh_spf, err, sizeof(err));
@@ -118,10 +127,13 @@ refresh_main(void *arg)
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
 	for (;;) {
 		sig = refresh_wait(&set);
 		if (sig == SIGUSR1)
 			refresh_reload();
+		else if (sig == SIGUSR2)	/* the supervisor refused one */
+			conf_metrics_loaded(false, true);
 		else if (sig == 0)
 			refresh_due();
 	}

@@ -36,6 +36,7 @@ struct results_spf {
 	unsigned hops;			/* trusted relays walked through */
 	const char *layout;		/* static: the relay line's family */
 	char relay_note[320];		/* why no client was recovered */
+	int relay_fallback;		/* enum relay_fallback: the same */
 	char sealer[RESULTS_NAME_MAX];	/* SEALED: the relay's ARC domain */
 	unsigned seal_instance;		/* SEALED: its set's i= */
 	char mail_from[RESULTS_NAME_MAX];	/* envelope sender, "" for <> */

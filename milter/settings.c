@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf_metrics.h"
 #include "conf_dns.h"
 #include "log.h"
 #include "settings.h"
@@ -236,6 +237,7 @@ settings_install(struct settings *s)
 {
 	struct settings *old;
 
+	conf_metrics_lists(s->lists);
 	pthread_mutex_lock(&settings_lock);
 	s->generation = ++settings_generation;
 	old = settings_current;

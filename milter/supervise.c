@@ -162,9 +162,10 @@ supervise_spawn(void (*worker)(void))
 	if (pid == 0) {
 		sigset_t set;
 
+		/* SIGUSR2 stays blocked: from us it says a reload was
+		 * refused (the refresh thread waits for it) */
 		sigemptyset(&set);
 		sigaddset(&set, SIGCHLD);
-		sigaddset(&set, SIGUSR2);
 		pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 		worker();
 		_exit(1);
@@ -316,6 +317,9 @@ supervise_run(const char *conf_path, void (*worker)(void))
 			if (supervise_validate(conf_path) && st.child > 0) {
 				log_info("reloading %s", conf_path);
 				kill(st.child, SIGUSR1);
+			} else if (st.child > 0) {
+				/* its metrics count the failed attempt */
+				kill(st.child, SIGUSR2);
 			}
 		} else if (sig == SIGUSR2 && si.si_pid == st.child) {
 			st.listened = true;

@@ -15,6 +15,7 @@
 
 #include "conn.h"
 #include "log.h"
+#include "pd_metrics.h"
 #include "socketmap.h"
 #include "xalloc.h"
 
@@ -200,6 +201,7 @@ conn_proxied(struct loop *lp, struct conn *c, const struct tmx_trust_result *res
 	tmx_addr_format(&addr, text, sizeof(text));
 	snprintf(c->peer, sizeof(c->peer), "%s via %s", text, c->addr);
 	if (!conn_client_allowed(lp->gen->lists, &addr)) {
+		pd_metrics_client_rejected();
 		log_warnx("%s: client not in policy_clients; closing", c->peer);
 		return -1;
 	}
@@ -240,11 +242,14 @@ conn_header(struct loop *lp, struct conn *c, bool eof)
 		return 0;	/* wait for the rest */
 	switch (conn_judge(lp, c, status, &hdr, &res)) {
 	case TMX_TRUST_PROXIED:
+		pd_metrics_header(PD_METRICS_HEADER_OK);
 		break;
 	case TMX_TRUST_PROBE:
+		pd_metrics_header(PD_METRICS_HEADER_LOCAL);
 		log_debug("%s: health check (PROXY LOCAL); closing", c->peer);
 		return -1;
 	default:
+		pd_metrics_header(PD_METRICS_HEADER_INVALID);
 		log_warnx("%s: %s: %s%s%s; closing", c->peer,
 			  tmx_trust_outcome_name(res.outcome),
 			  res.reason ? res.reason : "", why && *why ? ": " : "",
@@ -268,6 +273,7 @@ conn_socketmap(struct loop *lp, struct conn *c, size_t *off)
 	const char *why;
 	char reply[SOCKETMAP_REPLY_MAX], key[64];
 	size_t rlen;
+	uint64_t start_us = pd_metrics_now_us();
 
 	switch (socketmap_parse(c->in + *off, c->inlen - *off, &payload, &plen,
 				&n, &why)) {
@@ -282,6 +288,7 @@ conn_socketmap(struct loop *lp, struct conn *c, size_t *off)
 	socketmap_answer(lp->gen->lists, payload, plen, &res);
 	rlen = socketmap_format(res.reply, reply, sizeof(reply));
 	conn_send(c, reply, rlen);
+	pd_metrics_request(PD_METRICS_SOCKETMAP, res.verdict, start_us);
 	if (strncmp(res.reply, "PERM", 4) == 0)
 		log_warnx("%s: socketmap: unknown map in \"%s\"", c->peer,
 			  socketmap_key_text(&res, key, sizeof(key)));
@@ -296,7 +303,7 @@ conn_socketmap(struct loop *lp, struct conn *c, size_t *off)
 
 /* conn_policy_action - the action for one finished policy request */
 static const char *
-conn_policy_action(struct loop *lp, struct conn *c)
+conn_policy_action(struct loop *lp, struct conn *c, enum verdict *verdict_r)
 {
 	const struct pd_settings *s = conn_settings(lp);
 	const char *source = NULL;
@@ -305,6 +312,7 @@ conn_policy_action(struct loop *lp, struct conn *c)
 	if (c->req.have_client)
 		v = pd_verdict_lookup_text(lp->gen->lists,
 					    c->req.client_address, &source);
+	*verdict_r = v;
 	switch (v) {
 	case VERDICT_DENY:
 		log_info("%s: client_address=%s: %s: %s", c->peer,
@@ -325,6 +333,8 @@ conn_policy_action(struct loop *lp, struct conn *c)
 static int
 conn_policy(struct loop *lp, struct conn *c, size_t *off)
 {
+	uint64_t start_us = pd_metrics_now_us();
+	enum verdict v;
 	const char *why;
 	size_t n;
 
@@ -339,7 +349,8 @@ conn_policy(struct loop *lp, struct conn *c, size_t *off)
 		break;
 	}
 	*off += n;
-	conn_send_action(c, conn_policy_action(lp, c));
+	conn_send_action(c, conn_policy_action(lp, c, &v));
+	pd_metrics_request(PD_METRICS_POLICY, v, start_us);
 	policy_reset(&c->req);
 	return 1;
 }

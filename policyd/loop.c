@@ -18,6 +18,7 @@
 
 #include "conn.h"
 #include "log.h"
+#include "pd_metrics.h"
 #include "xalloc.h"
 
 #define LOOP_EVENTS		128
@@ -102,6 +103,7 @@ loop_forget(struct loop *lp, struct conn *c)
 	c->waiting = -1;
 	(void)epoll_ctl(lp->ep, EPOLL_CTL_DEL, c->fd, NULL);
 	lp->nconns--;
+	pd_metrics_connections(lp->nconns);
 }
 
 /* loop_add - watch fd for input with data */
@@ -198,6 +200,7 @@ loop_peer_allowed(struct loop *lp, const struct listener *l,
 	}
 	if (conn_client_allowed(lp->gen->lists, addr))
 		return true;
+	pd_metrics_client_rejected();
 	log_warnx("%s: client %s not in policy_clients; closing",
 		  l->spec.spec, peer);
 	return false;
@@ -253,6 +256,7 @@ loop_evict(struct loop *lp, const struct pd_settings *s)
 	if (c == NULL)
 		return false;
 	lp->evicted++;
+	pd_metrics_eviction();
 	if (now - lp->full_warned > LOOP_FULL_WARN_MS) {
 		log_warnx("max_clients = %zu reached: closed %s, idle %llums%s, "
 			  "for a new client (%llu closed so far)",
@@ -309,6 +313,7 @@ loop_accept_one(struct loop *lp, struct listener *l)
 	}
 	c->reading = true;
 	lp->nconns++;
+	pd_metrics_connections(lp->nconns);
 	loop_arm(lp, c);
 	return 0;
 }
@@ -336,6 +341,12 @@ loop_swap(struct loop *lp)
 		    &gen->config->settings))
 			log_warnx("%s: policy_listen/socketmap_listen changed; "
 				  "restart to apply, still listening as before",
+				  gen->config->path);
+		if (strcmp(conf_str(lp->gen->config->conf,
+		    "policyd_metrics_listen"), conf_str(gen->config->conf,
+		    "policyd_metrics_listen")) != 0)
+			log_warnx("%s: policyd_metrics_listen changed; restart "
+				  "to apply, metrics still served as before",
 				  gen->config->path);
 		pd_refresh_gen_free(lp->gen);
 		lp->gen = gen;
@@ -379,10 +390,11 @@ loop_expire(struct loop *lp)
 
 		while ((c = lp->waiting[i].head) != NULL &&
 		       c->active + timeout <= now) {
-			if (c->stage == CONN_HEADER)
+			if (c->stage == CONN_HEADER) {
+				pd_metrics_header(PD_METRICS_HEADER_TIMEOUT);
 				log_warnx("%s: no PROXY header within "
 					  "proxy_timeout; closing", c->peer);
-			else if (c->inlen > 0 || c->req.nattrs > 0)
+			} else if (c->inlen > 0 || c->req.nattrs > 0)
 				log_warnx("%s: request not finished within "
 					  "client_timeout; closing", c->peer);
 			else

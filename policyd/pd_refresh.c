@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "conf_metrics.h"
 #include "log.h"
 #include "policyd.h"
 #include "spf_source.h"
@@ -79,6 +80,8 @@ pd_refresh_build(struct pd_refresh *r, struct pd_config *config, char *err,
 		return NULL;
 	}
 	spf_source_retain(r->spf, lists->spf_domains, lists->nspf);
+	conf_metrics_lists(lists);
+	conf_metrics_spf(r->spf);
 	gen = xcalloc(1, sizeof(*gen));
 	gen->config = pd_settings_ref(config);
 	gen->lists = lists;
@@ -158,6 +161,7 @@ pd_refresh_reload(struct pd_refresh *r)
 	if (config == NULL) {
 		log_warnx("reload failed: %s; keeping the running configuration",
 			  err);
+		conf_metrics_loaded(false, true);
 		return;
 	}
 	spf_source_accept_held(r->spf);
@@ -165,12 +169,14 @@ pd_refresh_reload(struct pd_refresh *r)
 	if (gen == NULL) {
 		log_warnx("reload failed: %s; keeping the running configuration",
 			  err);
+		conf_metrics_loaded(false, true);
 		pd_settings_unref(config);
 		return;
 	}
 	pd_settings_unref(r->config);
 	r->config = config;
 	log_info("reloaded %s", config->path);
+	conf_metrics_loaded(true, true);
 	pd_refresh_handoff(r, gen);
 	/* a reload re-reads everything: DNS too, right away */
 	spf_source_expire(r->spf);
@@ -180,7 +186,11 @@ pd_refresh_reload(struct pd_refresh *r)
 static time_t
 pd_refresh_due_all(struct pd_refresh *r)
 {
-	if (spf_source_refresh_due(r->spf))
+	bool changed = spf_source_refresh_due(r->spf);
+
+	/* a refresh that failed or changed nothing has news too */
+	conf_metrics_spf(r->spf);
+	if (changed)
 		pd_refresh_rebuild(r);
 	return spf_source_next_due(r->spf);
 }

@@ -15,9 +15,12 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "conf_metrics.h"
 #include "conf_start.h"
 #include "daemon.h"
 #include "log.h"
+#include "metrics_http.h"
+#include "pd_metrics.h"
 #include "progname.h"
 #include "policyd.h"
 #include "xalloc.h"
@@ -148,8 +151,31 @@ policyd_load(const char *path, struct pd_config **config_r,
 	r = pd_refresh_new(config);
 	if ((*gen_r = pd_refresh_build_initial(r, err, sizeof(err))) == NULL)
 		fatalx("%s", err);
+	conf_metrics_loaded(true, false);
 	*config_r = config;
 	return r;
+}
+
+/*
+ * policyd_metrics - the /metrics endpoint when policyd_metrics_listen is
+ * set (its thread takes the blocked signal mask); NULL when off or when it
+ * cannot listen: the daemon answers Postfix all the same
+ */
+static struct metrics_http *
+policyd_metrics(const char *listen)
+{
+	struct metrics_http *http;
+	const char *error;
+
+	if (listen == NULL || listen[0] == '\0')
+		return NULL;
+	if ((http = metrics_http_start(listen, pd_metrics_render, NULL,
+				       &error)) == NULL)
+		log_warnx("policyd_metrics_listen = %s: %s; running without "
+			  "metrics", listen, error);
+	else
+		log_info("metrics on %s", listen);
+	return http;
 }
 
 /* policyd_run - the daemon: listeners, privileges, thread, event loop */
@@ -158,13 +184,15 @@ policyd_run(const char *path, int foreground)
 {
 	struct pd_config *config;
 	struct listener *listeners;
+	struct metrics_http *http;
 	struct pd_refresh *r;
 	struct pd_gen *gen;
 	int handoff[2], sigfd;
-	char err[1024];
+	char err[1024], *metrics_listen;
 	size_t i, n;
 	bool joined;
 
+	conf_metrics_init("policyd");
 	r = policyd_load(path, &config, &gen);
 	log_init(conf_str(config->conf, "syslog_name"), 1,
 		 conf_str(config->conf, "syslog_facility"));
@@ -177,8 +205,11 @@ policyd_run(const char *path, int foreground)
 		log_init(conf_str(config->conf, "syslog_name"), 0,
 			 conf_str(config->conf, "syslog_facility"));
 	}
+	metrics_listen = xstrdup(conf_str(config->conf,
+					  "policyd_metrics_listen"));
 	pd_settings_unref(config);
 	sigfd = policyd_signals();
+	http = policyd_metrics(metrics_listen);
 	if (pipe2(handoff, O_CLOEXEC) < 0 || fcntl(handoff[0], F_SETFL,
 	    O_NONBLOCK) < 0)
 		fatal("pipe");
@@ -188,6 +219,8 @@ policyd_run(const char *path, int foreground)
 	daemon_ready("answering");
 	loop_run(listeners, n, gen, r, handoff[0], sigfd);
 	daemon_stopping();
+	metrics_http_stop(http);
+	free(metrics_listen);
 	joined = pd_refresh_stop(r);
 	for (i = 0; i < n; i++)
 		listener_close(&listeners[i]);

@@ -24,12 +24,12 @@ tmx_deps() {
 TMX_BUILD_DEPS="gcc libc6-dev meson ninja-build pkg-config libmilter-dev
 	libcurl4-openssl-dev libssl-dev
 	libspf2-dev libopendmarc-dev libopendkim-dev libunbound-dev publicsuffix
-	libsystemd-dev libsqlite3-dev zlib1g-dev"
+	libsystemd-dev libsqlite3-dev zlib1g-dev libmicrohttpd-dev"
 # Real-stack tests and the demo: the actual peers, started by the tests.
 TMX_STACK_DEPS="postfix haproxy swaks dnsmasq-base iproute2 util-linux
 	openssl jq python3 python3-yaml opendkim-tools procps
 	python3-dkim python3-nacl python3-authres python3-dnspython
-	libxml2-utils sqlite3 faketime"
+	libxml2-utils sqlite3 faketime curl prometheus"
 # Sanitizers and fuzzing.
 TMX_FUZZ_DEPS="clang libclang-rt-14-dev valgrind"
 # Debian packaging (scripts/debian-check.sh, dpkg-buildpackage).
