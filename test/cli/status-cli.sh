@@ -182,7 +182,7 @@ tmx_expect "no addresses" "$rc" 2
 printf '# metrics\npolicyd_metrics_listen = 127.0.0.1:99999\n' >"$TMP/bad.conf"
 status -c "$TMP/bad.conf"
 tmx_expect "bad port" "$rc" 2
-tmx_expect "bad port names file:line" "$(grep -c "$TMP/bad.conf:2: .*port must be a number from 1 to 65535" "$TMP/err")" 1
+tmx_expect "bad port names file:line" "$(grep -c "$TMP/bad.conf:2: .*bad port (1-65535)" "$TMP/err")" 1
 printf 'milter_metrics_listen = relative/path.sock\n' >"$TMP/bad2.conf"
 status -c "$TMP/bad2.conf"
 tmx_expect "relative socket path" "$rc" 2
