@@ -77,6 +77,10 @@ static const struct {
 	{ "milter_listen = inet6:8895@[::1]\n", "milter_listen",
 	  "inet6:8895@[::1]", "t.cf:1" },
 	{ "relay_networks =\n", "relay_networks", "", "t.cf:1" },
+	{ "policyd_metrics_listen = [::1]:9120\n", "policyd_metrics_listen",
+	  "[::1]:9120", "t.cf:1" },
+	{ "milter_metrics_listen = /run/trustmx/m.sock\n",
+	  "milter_metrics_listen", "/run/trustmx/m.sock", "t.cf:1" },
 };
 
 /* Texts that fail, and the start of the error */
@@ -149,6 +153,12 @@ static const struct {
 	{ "milter_listen = inet:@localhost\n",
 	  "t.cf:1: milter_listen: \"inet:@localhost\" bad port" },
 	{ "milter_listen = /run/milter\n", "t.cf:1: milter_listen: " },
+	{ "\npolicyd_metrics_listen = 127.0.0.1\n",
+	  "t.cf:2: policyd_metrics_listen: " },
+	{ "milter_metrics_listen = ::1:9121\n",
+	  "t.cf:1: milter_metrics_listen: " },
+	{ "milter_metrics_listen = inet:127.0.0.1:9121\n",
+	  "t.cf:1: milter_metrics_listen: " },
 	{ "a0 = 0123456789abcdef\n"
 	  "a1 = $a0$a0\na2 = $a1$a1\na3 = $a2$a2\na4 = $a3$a3\n"
 	  "a5 = $a4$a4\na6 = $a5$a5\na7 = $a6$a6\na8 = $a7$a7\n"

@@ -154,9 +154,19 @@ main(void)
 		TMX_CHECK_STR(tmx_addr_format(&r.last_relay, buf, sizeof(buf)),
 			      t->last_relay);
 		if (!t->usable) {
+			/* the metrics' reason code says what the note says */
+			enum relay_fallback want = RELAY_FALLBACK_UNPARSABLE;
+
+			if (strstr(r.note, "no Received line written") != NULL)
+				want = RELAY_FALLBACK_NO_RECEIVED;
+			else if (strstr(r.note, "too many trusted relays") != NULL)
+				want = RELAY_FALLBACK_TOO_MANY_HOPS;
 			TMX_CHECKF(r.note[0] != '\0', "%s: no note", t->name);
+			TMX_CHECKF(r.fallback == want, "%s: fallback %d", t->name,
+				   (int)r.fallback);
 			continue;
 		}
+		TMX_CHECKF(r.fallback == RELAY_FALLBACK_NONE, "%s", t->name);
 		TMX_CHECK_STR(tmx_addr_format(&r.client, buf, sizeof(buf)),
 			      t->client);
 		TMX_CHECK_STR(r.helo, t->helo);
