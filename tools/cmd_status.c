@@ -75,6 +75,22 @@ cmd_status_ago(double secs, char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * cmd_status_safe - text from a scrape for the terminal: control bytes
+ * (a label value may hold a newline) become '?', into buf
+ */
+static const char *
+cmd_status_safe(const char *text, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; text[i] != '\0' && i + 1 < len; i++)
+		buf[i] = (unsigned char)text[i] < 0x20 || text[i] == 0x7f ?
+		    '?' : text[i];
+	buf[i] = '\0';
+	return buf;
+}
+
 /* cmd_status_collect - fetch and read one daemon */
 static void
 cmd_status_collect(struct status_daemon *d)
@@ -96,7 +112,8 @@ static void
 cmd_status_print_daemon(const struct status_daemon *d, double now,
 			double stale_after)
 {
-	char w[64], a[64];
+	char w[64], a[64], s1[PROM_TEXT_VALUE_MAX + 1];
+	char s2[PROM_TEXT_VALUE_MAX + 1];
 
 	if (!d->configured) {
 		printf("trustmx-%s: not configured (%s_metrics_listen is "
@@ -110,7 +127,8 @@ cmd_status_print_daemon(const struct status_daemon *d, double now,
 	}
 	printf("trustmx-%s: up at %s\n", d->name, d->target);
 	printf("  version %s, up %s (since %s)\n",
-	    d->version[0] ? d->version : "unknown",
+	    d->version[0] ? cmd_status_safe(d->version, s1, sizeof(s1)) :
+	    "unknown",
 	    cmd_status_ago(now - d->start_time, a, sizeof(a)),
 	    cmd_status_when(d->start_time, w, sizeof(w)));
 	printf("  last reload %s %s ago (%s); %.0f ok, %.0f failed\n",
@@ -120,17 +138,20 @@ cmd_status_print_daemon(const struct status_daemon *d, double now,
 	    cmd_status_when(d->reload_time, w, sizeof(w)), d->reloads_ok,
 	    d->reloads_error);
 	for (size_t i = 0; i < d->nlists; i++)
-		printf("  list %s source %s: %.0f\n", d->list[i].list,
-		    d->list[i].source, d->list[i].entries);
+		printf("  list %s source %s: %.0f\n",
+		    cmd_status_safe(d->list[i].list, s1, sizeof(s1)),
+		    cmd_status_safe(d->list[i].source, s2, sizeof(s2)),
+		    d->list[i].entries);
 	for (size_t i = 0; i < d->nspf; i++) {
 		const struct status_spf *s = &d->spf[i];
 
 		printf("  spf:%s refreshed %s%s, last error %s%s%s\n",
-		    s->domain, s->last_refresh > 0 ?
+		    cmd_status_safe(s->domain, s1, sizeof(s1)),
+		    s->last_refresh > 0 ?
 		    cmd_status_ago(now - s->last_refresh, a, sizeof(a)) :
 		    "never", s->last_refresh > 0 ? " ago" : "",
 		    cmd_status_when(s->last_error, w, sizeof(w)),
-		    status_spf_stale(s, now, stale_after) ? " STALE" : "",
+		    status_check_spf_stale(s, now, stale_after) ? " STALE" : "",
 		    s->last_error > 0 && s->last_error >= s->last_refresh ?
 		    " FAILING" : "");
 	}
@@ -210,7 +231,7 @@ cmd_status_json_daemon(struct json_out *j, const struct status_daemon *d,
 			    (long long)(now - s->last_refresh));
 		json_kv_int(j, "last_error", (long long)s->last_error);
 		json_kv_int(j, "shrinks_held", (long long)s->shrinks_held);
-		json_kv_bool(j, "stale", status_spf_stale(s, now,
+		json_kv_bool(j, "stale", status_check_spf_stale(s, now,
 		    stale_after));
 		json_kv_bool(j, "failing", s->last_error > 0 &&
 		    s->last_error >= s->last_refresh);
@@ -260,7 +281,7 @@ cmd_status_target(struct status_daemon *d, const char *option,
 		value = conf_str(conf, key);
 	if (value == NULL || value[0] == '\0')
 		return 0;
-	if (status_target(value, d->target, sizeof(d->target)) < 0) {
+	if (status_fetch_target(value, d->target, sizeof(d->target)) < 0) {
 		fprintf(stderr, "trustmx: status: %s%s: \"%s\" is not "
 		    "host:port, [address]:port, an http URL or a socket "
 		    "path\n", option != NULL ? "--" : "",
@@ -289,7 +310,7 @@ cmd_status_conf(const char *path, bool explicit, bool have_both,
 	return conf;
 }
 
-/* cmd_status - trustmx status [-c FILE] [--json] [--policyd URL] [--milter URL] */
+/* cmd_status - trustmx status [-c FILE] [--json] [--policyd/--milter URL] */
 int
 cmd_status(int argc, char **argv)
 {
@@ -405,7 +426,9 @@ cmd_status(int argc, char **argv)
 		else
 			printf("problems: %zu\n", nproblems);
 		for (size_t i = 0; i < nproblems; i++)
-			printf("  PROBLEM %s\n", problems[i].text);
+			printf("  PROBLEM %s\n", cmd_status_safe(
+			    problems[i].text, problems[i].text,
+			    sizeof(problems[i].text)));
 	}
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "trustmx: status: writing: %s\n",

@@ -76,12 +76,12 @@ int status_fetch(const char *target, long timeout_ms, char **body_r,
 		 size_t *len_r, char *err, size_t errlen);
 
 /*
- * status_target - the fetch target for a metrics_listen value or a
+ * status_fetch_target - the fetch target for a metrics_listen value or a
  * --policyd/--milter argument: host:port and [v6]:port become
  * http://host:port/metrics (a wildcard host becomes loopback), http(s)
  * URLs and /paths stay; -1 when the value is none of these
  */
-int status_target(const char *value, char *out, size_t outlen);
+int status_fetch_target(const char *value, char *out, size_t outlen);
 
 /* One problem found: for the list at the end of the report */
 struct status_problem {
@@ -100,8 +100,8 @@ void status_check(const struct status_daemon *d, double now,
 		  double stale_after, struct status_problem *p, size_t max,
 		  size_t *n_r);
 
-/* status_spf_stale - is this spf: source stale as of now? */
-bool status_spf_stale(const struct status_spf *s, double now,
-		      double stale_after);
+/* status_check_spf_stale - is this spf: source stale as of now? */
+bool status_check_spf_stale(const struct status_spf *s, double now,
+			    double stale_after);
 
 #endif

@@ -24,9 +24,10 @@ status_check_add(const struct status_daemon *d, const char *kind,
 	return q;
 }
 
-/* status_spf_stale - never refreshed, or not for stale_after seconds */
+/* status_check_spf_stale - never refreshed, or not for stale_after seconds */
 bool
-status_spf_stale(const struct status_spf *s, double now, double stale_after)
+status_check_spf_stale(const struct status_spf *s, double now,
+		       double stale_after)
 {
 	return s->last_refresh <= 0 || now - s->last_refresh > stale_after;
 }
@@ -56,7 +57,7 @@ status_check(const struct status_daemon *d, double now, double stale_after,
 	for (size_t i = 0; i < d->nspf; i++) {
 		const struct status_spf *s = &d->spf[i];
 
-		if (status_spf_stale(s, now, stale_after) &&
+		if (status_check_spf_stale(s, now, stale_after) &&
 		    (q = status_check_add(d, "spf_stale", p, max, n_r))) {
 			if (s->last_refresh <= 0)
 				snprintf(q->text, sizeof(q->text),

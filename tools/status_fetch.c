@@ -106,18 +106,18 @@ status_fetch(const char *target, long timeout_ms, char **body_r,
 	return *body_r != NULL ? 0 : -1;
 }
 
-/* status_target_wild - is host a wildcard that means "every address"? */
+/* status_fetch_wild - is host a wildcard that means "every address"? */
 static bool
-status_target_wild(const char *host, size_t len)
+status_fetch_wild(const char *host, size_t len)
 {
 	return len == 0 || (len == 1 && host[0] == '*') ||
 	    (len == 7 && memcmp(host, "0.0.0.0", 7) == 0) ||
 	    (len == 4 && memcmp(host, "[::]", 4) == 0);
 }
 
-/* status_target - a fetch target from an address; see status.h */
+/* status_fetch_target - a fetch target from an address; see status.h */
 int
-status_target(const char *value, char *out, size_t outlen)
+status_fetch_target(const char *value, char *out, size_t outlen)
 {
 	const char *colon;
 	int n;
@@ -137,7 +137,7 @@ status_target(const char *value, char *out, size_t outlen)
 		if (colon[1] == '\0' || strspn(colon + 1, "0123456789") !=
 		    strlen(colon + 1) || strpbrk(value, " \t/?#@") != NULL)
 			return -1;
-		if (status_target_wild(value, (size_t)(colon - value)))
+		if (status_fetch_wild(value, (size_t)(colon - value)))
 			n = snprintf(out, outlen, "http://%s:%s/metrics",
 			    value[0] == '[' ? "[::1]" : "127.0.0.1", colon + 1);
 		else

@@ -151,6 +151,19 @@ printf 'trustmx_build_info{daemon="policyd",version="1"} 1\ntrustmx_start_time_s
 status "${ARGS[@]}" --json
 tmx_expect "invalid exit" "$rc" 1
 tmx_jq "invalid scrape" "$out" .daemons.policyd.error "invalid metrics, line 2: expected ',' or '}' after a label"
+# a label value with a newline and an escape byte cannot forge a line
+canned policyd
+{
+	cat "$TMP/policyd.prom"
+	printf 'trustmx_list_entries{daemon="policyd",list="deny_networks",source="inline\\nproblems: none\033[2J"} 3\n'
+} >"$TMP/policyd.prom.new"
+mv "$TMP/policyd.prom.new" "$TMP/policyd.prom"
+status "${ARGS[@]}"
+tmx_expect "hostile label exit" "$rc" 0
+tmx_expect "hostile label on one line" "$(grep -c '^  list deny_networks source inline?problems: none?\[2J: 3$' <<<"$out")" 1
+tmx_expect "hostile label forges nothing" "$(grep -c '^problems: none$' <<<"$out")" 1
+status "${ARGS[@]}" --json
+tmx_jq "hostile label json" "$out" '.daemons.policyd.lists[-1].source' "$(printf 'inline\nproblems: none\033[2J')"
 printf '# TYPE x counter\nx 1\n' >"$TMP/policyd.prom"
 status "${ARGS[@]}" --json
 tmx_jq "no trustmx metrics" "$out" .daemons.policyd.error 'no trustmx metrics for daemon="policyd"'
