@@ -43,6 +43,10 @@ promtool check rules "$TMX_TMP/trustmx-alerts.yml" >"$TMX_TMP/promtool.log" 2>&1
 promtool check config "$TMX_TMP/prometheus.yml" >"$TMX_TMP/promtool.log" 2>&1 &&
 	tmx_pass "promtool check config etc/examples/prometheus.yml" ||
 	{ cat "$TMX_TMP/promtool.log" >&2; tmx_fail "promtool check config"; }
+cp "$TMX_SRCDIR/test/e2e/trustmx-alerts-test.yml" "$TMX_TMP/"
+(cd "$TMX_TMP" && promtool test rules trustmx-alerts-test.yml) >"$TMX_TMP/promtool.log" 2>&1 &&
+	tmx_pass "promtool test rules: the alerts fire as trustmx-alerts-test.yml says" ||
+	{ cat "$TMX_TMP/promtool.log" >&2; tmx_fail "promtool test rules"; }
 
 # --- the stack ---
 mt_dns "TTL 1" "TXT relays.example v=spf1 ip4:$RELAY -all" || tmx_die "dnsmasq"
