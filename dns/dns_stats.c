@@ -10,6 +10,8 @@
 #include "metrics.h"
 
 static struct dns_stats dns_stats;
+_Static_assert(sizeof(struct dns_stats) % sizeof(uint64_t) == 0,
+	       "dns_stats_get reads struct dns_stats as an array of uint64_t");
 static struct metrics_window dns_stats_failures;
 
 /* Upper bounds of the latency buckets, µs; the last one catches the rest. */

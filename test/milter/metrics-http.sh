@@ -54,11 +54,15 @@ PD_METRICS=$PD_RUN/metrics.sock
 PD_LINES=("policy_listen = inet:127.0.0.1:10040, inet:127.0.0.1:10042 haproxy"
 	"socketmap_listen = unix:$PD_RUN/socketmap.sock"
 	"relay_networks = $RELAY spf:relays.example"
-	"deny_networks = 203.0.113.0/24"
+	"deny_networks = 203.0.113.0/24 spf:broken.example" "dns_timeout = 2s"
 	"proxy_networks = 127.0.0.1 198.51.100.200"
 	"proxy_timeout = 1s" "max_clients = 6"
 	"policyd_metrics_listen = $PD_METRICS")
 pd_config "${PD_LINES[@]}"
+# a stale socket left by a killed daemon is replaced
+python3 -c "import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])" \
+	"$PD_METRICS"
+[ -S "$PD_METRICS" ] || tmx_fail "no stale socket to start with"
 pd_start || exit 1
 pd_wait 'metrics on ' 5 || tmx_fail "policyd: no metrics endpoint"
 mt_wait_log 'metrics on 127\.0\.0\.1:9121' 5 ||
@@ -93,6 +97,9 @@ scraped_value() {
 tmx_until 15 scraped_value pd \
 	'trustmx_list_entries{daemon="policyd",list="relay_networks",source="spf:relays.example"}' 1 ||
 	tmx_fail "policyd: the spf: source never counted 1 prefix"
+# and the one that cannot be resolved (its servers do not answer) fails
+tmx_until 15 scraped_value pd 'trustmx_dns_failures_last_hour{daemon="policyd"}' 1 ||
+	tmx_fail "policyd: the failing spf: lookup was not counted"
 
 echo "both daemons up after ${SECONDS}s"
 # --- the policyd: known requests ---
@@ -151,7 +158,14 @@ mt_expect relay-garbled 'spf=none \(mail came through trusted relay'
 
 echo "mail done after ${SECONDS}s"
 # --- reloads: good, bad, good (policyd); bad, good (milter) ---
+# a changed listen address needs a restart: logged, served as before
+pd_config "${PD_LINES[@]/metrics.sock/other.sock}"
 pd_hup || tmx_fail "policyd: first reload"
+pd_wait 'policyd_metrics_listen changed; restart' 5 ||
+	tmx_fail "policyd: a changed metrics address was not logged"
+pd_scrape && [ ! -e "$PD_RUN/other.sock" ] &&
+	tmx_pass "policyd: still served on the old socket" ||
+	tmx_fail "policyd: the metrics address moved on reload"
 pd_config "${PD_LINES[@]}" "bogus_key = 1"
 pd_hup || tmx_fail "policyd: bad reload"
 pd_scrape "$TMX_TMP/pd-bad.txt"
@@ -164,9 +178,14 @@ tmx_until 5 scraped_value mt \
 	'trustmx_config_reloads_total{daemon="milter",result="error"}' 1 ||
 	tmx_fail "milter: the refused reload was not counted"
 expect "$TMX_TMP/poll.txt" 'trustmx_config_reload_success{daemon="milter"}' 0
-mt_conf "${MT_LINES[@]}"
+mt_conf "${MT_LINES[@]/9121/9122}"
 mt_hup
 mt_wait_log 'configuration reloaded' 5 || tmx_fail "milter: no good reload"
+mt_wait_log 'milter_metrics_listen changed: it takes effect at the next restart' 5 ||
+	tmx_fail "milter: a changed metrics address was not logged"
+mt_scrape && ! curl -s --max-time 2 http://127.0.0.1:9122/metrics >/dev/null &&
+	tmx_pass "milter: still served on the old address" ||
+	tmx_fail "milter: the metrics address moved on reload"
 
 echo "reloads done after ${SECONDS}s"
 # --- evictions: 7 idle clients at max_clients = 6 ---
@@ -213,10 +232,20 @@ expect $P 'trustmx_build_info{daemon="policyd",version="0.1.0"}' 1
 expect $P 'trustmx_list_entries{daemon="policyd",list="relay_networks",source="192.0.2.25"}' 1
 expect $P 'trustmx_list_entries{daemon="policyd",list="deny_networks",source="203.0.113.0/24"}' 1
 expect $P 'trustmx_list_entries{daemon="policyd",list="proxy_networks",source="198.51.100.200"}' 1
+now=$(date +%s)
 expect $P 'trustmx_spf_source_last_error_timestamp_seconds{daemon="policyd",domain="relays.example"}' 0
+expect $P 'trustmx_spf_source_last_refresh_timestamp_seconds{daemon="policyd",domain="broken.example"}' 0
+t=$(value $P 'trustmx_spf_source_last_error_timestamp_seconds{daemon="policyd",domain="broken.example"}')
+[ -n "$t" ] && [ "$t" -gt $((now - 120)) ] && [ "$t" -le "$now" ] &&
+	tmx_pass "policyd: spf:broken.example failed at $t" ||
+	tmx_fail "policyd: spf:broken.example last error \"$t\", now $now"
+expect $P 'trustmx_list_entries{daemon="policyd",list="deny_networks",source="spf:broken.example"}' 0
+f=$(($(value $P 'trustmx_dns_answers_total{daemon="policyd",status="servfail"}') +
+	$(value $P 'trustmx_dns_answers_total{daemon="policyd",status="timeout"}')))
+tmx_expect "policyd: servfail + timeout = failures in the last hour" \
+	"$(value $P 'trustmx_dns_failures_last_hour{daemon="policyd"}')" "$f"
 expect $P 'trustmx_spf_source_shrinks_held_total{daemon="policyd",domain="relays.example"}' 0
 t=$(value $P 'trustmx_spf_source_last_refresh_timestamp_seconds{daemon="policyd",domain="relays.example"}')
-now=$(date +%s)
 [ -n "$t" ] && [ "$t" -gt $((now - 120)) ] && [ "$t" -le "$now" ] &&
 	tmx_pass "policyd: spf: refreshed at $t" ||
 	tmx_fail "policyd: spf: last refresh \"$t\", now $now"
@@ -299,6 +328,8 @@ tmx_expect "content type" "$(curl -s -o /dev/null -w '%{content_type}' \
 tmx_expect "socket mode" "$(stat -c %a "$PD_METRICS")" 660
 
 echo "checks done after ${SECONDS}s"
+grep -Eq 'Sanitizer|runtime error:' "$MT_LOG" &&
+	tmx_fail "sanitizer report from the milter" || tmx_pass
 pd_stop
 [ ! -e "$PD_METRICS" ] && tmx_pass "metrics socket removed at exit" ||
 	tmx_fail "metrics socket left behind"
