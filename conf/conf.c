@@ -116,13 +116,13 @@ static const struct conf_key conf_keys[] = {
 	{ "client_timeout", CT_TIME, "300s", 1, CONF_DAY, P_POLICYD, NULL },
 	{ "proxy_timeout", CT_TIME, "5s", 1, CONF_HOUR, P_POLICYD, NULL },
 	{ "max_clients", CT_INT, "1024", 1, 65536, P_POLICYD, NULL },
-	{ "policyd_metrics_listen", CT_STR, "", 0, 0, P_POLICYD,
+	{ "policyd_metrics_listen", CT_STR, "", 0, 0, P_POLICYD | P_CLI,
 	  conf_check_metrics_listen },
 
 	/* trustmx-milter */
 	{ "milter_listen", CT_STR, "inet:8895@127.0.0.1", 0, 0, P_MILTER,
 	  conf_check_milter_socket },
-	{ "milter_metrics_listen", CT_STR, "", 0, 0, P_MILTER,
+	{ "milter_metrics_listen", CT_STR, "", 0, 0, P_MILTER | P_CLI,
 	  conf_check_metrics_listen },
 	{ "milter_timeout", CT_TIME, "7210s", 1, CONF_DAY, P_MILTER, NULL },
 	{ "authserv_id", CT_STR, NULL, 0, 0, P_MILTER, conf_check_word },

@@ -17,6 +17,7 @@ int cmd_arc_verify(int argc, char **argv);	/* arc verify < message */
 int cmd_arc_seal(int argc, char **argv);	/* arc seal --domain ... < message */
 int cmd_dmarc_check(int argc, char **argv);	/* dmarc check --from DOMAIN */
 int cmd_dmarc_report(int argc, char **argv);	/* dmarc report [--db FILE]... */
+int cmd_status(int argc, char **argv);		/* status [-c FILE] [--json] */
 
 struct conf;
 struct lists;

@@ -30,6 +30,7 @@ static const struct trustmx_cmd trustmx_cmds[] = {
 	{ "arc", "seal", cmd_arc_seal },
 	{ "dmarc", "check", cmd_dmarc_check },
 	{ "dmarc", "report", cmd_dmarc_report },
+	{ "status", NULL, cmd_status },
 };
 
 /* trustmx_usage - the command summary, to fp */
@@ -61,6 +62,8 @@ trustmx_usage(FILE *fp)
 	    "                                     DMARC by RFC 9989 (DNS Tree Walk)\n"
 	    "  dmarc report [-c FILE] [--db FILE]... [--period P] [--dry-run]\n"
 	    "                                     DMARC aggregate reports (RFC 9990)\n"
+	    "  status [-c FILE] [--json] [--policyd URL] [--milter URL]\n"
+	    "                                     both daemons' health from /metrics\n"
 	    "\n"
 	    "\"trustmx COMMAND --help\" describes one command; see trustmx(1).\n",
 	    fp);
