@@ -113,7 +113,7 @@ cmd_status_print_daemon(const struct status_daemon *d, double now,
 			double stale_after)
 {
 	char w[64], a[64], s1[PROM_TEXT_VALUE_MAX + 1];
-	char s2[PROM_TEXT_VALUE_MAX + 1];
+	char s2[PROM_TEXT_VALUE_MAX + 1], e[STATUS_ERROR_MAX];
 
 	if (!d->configured) {
 		printf("trustmx-%s: not configured (%s_metrics_listen is "
@@ -121,8 +121,9 @@ cmd_status_print_daemon(const struct status_daemon *d, double now,
 		return;
 	}
 	if (!d->up) {
+		/* the error may quote the server (its Content-Type) */
 		printf("trustmx-%s: DOWN at %s: %s\n", d->name, d->target,
-		    d->error);
+		    cmd_status_safe(d->error, e, sizeof(e)));
 		return;
 	}
 	printf("trustmx-%s: up at %s\n", d->name, d->target);

@@ -90,7 +90,12 @@ struct status_problem {
 	char text[STATUS_URL_MAX + STATUS_ERROR_MAX + PROM_TEXT_VALUE_MAX];
 };
 
-#define STATUS_PROBLEMS_MAX	(2 * (STATUS_SPF_MAX + 8))
+/*
+ * The most status_check can find: per daemon a failed reload, two per
+ * spf: domain (stale, failing), recovery fallbacks, DNS failures
+ */
+#define STATUS_PROBLEMS_DAEMON_MAX	(2 * STATUS_SPF_MAX + 3)
+#define STATUS_PROBLEMS_MAX	(2 * STATUS_PROBLEMS_DAEMON_MAX)
 
 /*
  * status_check - the problems in d as of now; appended to p (count in

@@ -10,6 +10,8 @@
 
 #include "status.h"
 
+#define STATUS_READ_VALUE_MAX	9007199254740992.0	/* 2^53 */
+
 const char *const status_verdicts[STATUS_VERDICTS] = {
 	"relay", "proxy", "allow", "deny", "none",
 };
@@ -32,11 +34,20 @@ status_read_index(const char *const *table, int n, const char *word)
 	return -1;
 }
 
-/* status_read_finite - a gauge value, NaN and Inf read as 0 */
+/*
+ * status_read_finite - a gauge value, NaN and Inf read as 0; clamped to
+ * +-2^53 so that a hostile 1e300 converts to an integer without UB
+ */
 static double
 status_read_finite(double v)
 {
-	return isfinite(v) ? v : 0;
+	if (!isfinite(v))
+		return 0;
+	if (v > STATUS_READ_VALUE_MAX)
+		return STATUS_READ_VALUE_MAX;
+	if (v < -STATUS_READ_VALUE_MAX)
+		return -STATUS_READ_VALUE_MAX;
+	return v;
 }
 
 /* status_read_spf - the row for domain, added if new; NULL when full */

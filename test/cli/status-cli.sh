@@ -140,6 +140,37 @@ tmx_jq "fallbacks equal to recoveries" "$out" '[.problems[] | "\(.daemon):\(.kin
 canned policyd
 canned milter
 
+# the most problems there can be: 64 spf: sources each never refreshed and
+# failing in both daemons, policyd reload failed and DNS failures, milter
+# fallbacks (130 + 129); every
+# one listed and counted
+many_spf() {
+	local f=$1 d=$2 i
+	awk -v d="$d" -v t=$((NOW - 30)) '
+	{ print }
+	/^trustmx_spf_source_last_refresh_timestamp_seconds\{/ {
+		for (i = 1; i < 64; i++)
+			printf "trustmx_spf_source_last_refresh_timestamp_seconds{daemon=\"%s\",domain=\"d%d.example\"} 0\n", d, i
+	}
+	/^trustmx_spf_source_last_error_timestamp_seconds\{/ {
+		for (i = 1; i < 64; i++)
+			printf "trustmx_spf_source_last_error_timestamp_seconds{daemon=\"%s\",domain=\"d%d.example\"} %d\n", d, i, t
+	}' "$f" >"$f.new" && mv "$f.new" "$f"
+}
+canned policyd RELOAD_OK=0 SPF_REFRESH=0 SPF_ERROR=$((NOW - 30)) DNS_FAIL=4
+canned milter MILTER_SPF_REFRESH=0 FALLBACKS=2
+sed -i "s|\(last_error_timestamp_seconds{daemon=\"milter\",domain=\"relays.example\"}\) 0|\1 $((NOW - 30))|" "$TMP/milter.prom"
+many_spf "$TMP/policyd.prom" policyd
+many_spf "$TMP/milter.prom" milter
+status "${ARGS[@]}"
+tmx_expect "most problems exit" "$rc" 1
+tmx_expect "most problems count" "$(grep -c '^problems: 259$' <<<"$out")" 1
+tmx_expect "most problems listed" "$(grep -c '^  PROBLEM ' <<<"$out")" 259
+status "${ARGS[@]}" --json
+tmx_jq "most problems json" "$out" '.problems | length' 259
+canned policyd
+canned milter
+
 # --- unreachable, invalid, HTTP error
 status --policyd "127.0.0.1:$PORT" --milter "$TMP/nothing.sock"
 tmx_expect "unreachable exit" "$rc" 1
@@ -164,6 +195,24 @@ tmx_expect "hostile label on one line" "$(grep -c '^  list deny_networks source 
 tmx_expect "hostile label forges nothing" "$(grep -c '^problems: none$' <<<"$out")" 1
 status "${ARGS[@]}" --json
 tmx_jq "hostile label json" "$out" '.daemons.policyd.lists[-1].source' "$(printf 'inline\nproblems: none\033[2J')"
+# a Content-Type with ESC (and a CR, where curl ends it) reaches the
+# DOWN line only as '?'
+printf '\033[2Jtext/html\rproblems: none' >"$TMP/policyd.prom.ctype"
+status "${ARGS[@]}"
+rm -f "$TMP/policyd.prom.ctype"
+tmx_expect "hostile content-type exit" "$rc" 1
+tmx_expect "hostile content-type no ESC" "$(grep -c $'\033' <<<"$out")" 0
+tmx_expect "hostile content-type no CR" "$(grep -c $'\r' <<<"$out")" 0
+tmx_expect "hostile content-type as ?" "$(grep -c '^trustmx-policyd: DOWN at .*: Content-Type ?\[2Jtext/html, not text/plain$' <<<"$out")" 1
+# values no integer holds are clamped to +-2^53, not converted (UB)
+canned policyd START=1e300 RELOAD=-1e300 RELOAD_ERRORS=1e300
+status "${ARGS[@]}" --json
+tmx_jq "huge start_time clamped" "$out" .daemons.policyd.start_time 9007199254740992
+tmx_jq "huge negative reload time clamped" "$out" .daemons.policyd.reload.time -9007199254740992
+tmx_jq "huge counter clamped" "$out" .daemons.policyd.reload.error_total 9007199254740992
+status "${ARGS[@]}"
+tmx_expect "huge values text exit" "$rc" 0
+canned policyd
 printf '# TYPE x counter\nx 1\n' >"$TMP/policyd.prom"
 status "${ARGS[@]}" --json
 tmx_jq "no trustmx metrics" "$out" .daemons.policyd.error 'no trustmx metrics for daemon="policyd"'

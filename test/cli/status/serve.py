@@ -1,7 +1,8 @@
 # serve.py - a canned /metrics for trustmx status tests: "serve.py FILE
 # tcp PORT" (0: any free port) or "serve.py FILE unix PATH"; prints
 # "ready PORT". The file is read per request, so a test can change it
-# between runs. Content-Type as Prometheus wants.
+# between runs. Content-Type as Prometheus wants, or the bytes of
+# FILE.ctype when that exists (a hostile server).
 import http.server
 import os
 import socketserver
@@ -15,8 +16,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         with open(sys.argv[1], "rb") as f:
             body = f.read()
+        ctype = "text/plain; version=0.0.4"
+        if os.path.exists(sys.argv[1] + ".ctype"):
+            with open(sys.argv[1] + ".ctype", "rb") as f:
+                ctype = f.read().decode("latin-1")
         self.send_response(200)
-        self.send_header("Content-Type", "text/plain; version=0.0.4")
+        self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
