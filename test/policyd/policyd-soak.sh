@@ -376,6 +376,7 @@ fi
 # the log: only the complaints the soak asked for
 grep -E '(warning|error|fatal|panic|Sanitizer)' "$PD_LOG" | grep -Ev \
 	-e 'overlaps deny_networks .*; deny_networks wins$' \
+	-e 'overlaps relay_networks .*; deny_networks wins$' \
 	-e ': request not finished within client_timeout' \
 	-e ': no PROXY header within proxy_timeout; closing$' \
 	-e ': refuse-no-header: no PROXY header from a proxy; closing$' \
