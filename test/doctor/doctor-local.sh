@@ -217,6 +217,11 @@ expect pf-policy-rcpt 0 "" --postfix "$TMX_TMP/pf-policy-rcpt"
 # a directory postconf cannot read; a name no shell may interpret
 expect pf-missing 2 "postfix.read=fail" --postfix "$TMX_TMP/nowhere"
 has pf-missing postfix.read "$TMX_TMP/nowhere" 'No such file or directory'
+# postconf's output past the doctor's 4 MiB cap: refused whole, never a
+# cut line read as a setting (here smtpd_milters would have gone missing)
+pf huge "postscreen_access_list = permit_mynetworks,$(head -c 5000000 /dev/zero | tr '\0' x)"
+expect pf-huge 2 "postfix.read=fail" --postfix "$TMX_TMP/pf-huge"
+has pf-huge postfix.read "$TMX_TMP/pf-huge" 'output larger than 4 MiB'
 # (no blanks or "$(": postconf itself refuses those in the name)
 HOSTILE="$TMX_TMP/pf-x;id>$TMX_TMP/pwned|id>$TMX_TMP/pwned2&\`id>$TMX_TMP/pwned3\`'\""
 mkdir -p "$HOSTILE" && cp "$EX/main.cf" "$EX/master.cf" "$HOSTILE/"

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,19 +37,110 @@ static const char *const doctor_postconf_names[] = {
 	NULL,
 };
 
+/* doctor_postconf_collect - fd to EOF into *buf_r; true if over the cap */
+static bool
+doctor_postconf_collect(int fd, char **buf_r)
+{
+	size_t len = 0, size = 4096;
+	char *buf = xmalloc(size), drain[4096];
+	bool too_large = false;
+	ssize_t got;
+
+	for (;;) {
+		if (len + 1 >= size && size < DOCTOR_POSTCONF_OUT_MAX)
+			buf = xrealloc(buf, size *= 2);
+		if (len + 1 < size)
+			got = read(fd, buf + len, size - len - 1);
+		else	/* past the cap: read on, so postconf can finish */
+			got = read(fd, drain, sizeof(drain));
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		if (len + 1 < size)
+			len += (size_t)got;
+		else
+			too_large = true;
+	}
+	buf[len] = '\0';
+	*buf_r = buf;
+	return too_large;
+}
+
+/* doctor_postconf_start - postconf with stdout to *fd_r, stderr to errfp */
+static int
+doctor_postconf_start(const char *const *argv, FILE *errfp, pid_t *pid_r,
+		      int *fd_r, char *err, size_t errlen)
+{
+	posix_spawn_file_actions_t fa;
+	int out[2], rc;
+
+	if (pipe2(out, O_CLOEXEC) < 0) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, fileno(errfp), 2);
+	rc = posix_spawnp(pid_r, "postconf", &fa, NULL, (char *const *)argv,
+	    environ);
+	if (rc == ENOENT)	/* not on PATH (a user's shell): Debian's place */
+		rc = posix_spawn(pid_r, "/usr/sbin/postconf", &fa, NULL,
+		    (char *const *)argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(out[1]);
+	if (rc != 0) {
+		snprintf(err, errlen, "cannot run postconf: %s", strerror(rc));
+		close(out[0]);
+		return -1;
+	}
+	*fd_r = out[0];
+	return 0;
+}
+
+/* doctor_postconf_status - why postconf's run is unusable, or 0 if it is */
+static int
+doctor_postconf_status(const char *dir, const char *what, pid_t pid,
+		       bool too_large, FILE *errfp, char *err, size_t errlen)
+{
+	char line[512] = "";
+	int status, rc;
+
+	while ((rc = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+		;
+	if (rc < 0) {
+		snprintf(err, errlen, "postconf -c %s %s: waitpid: %s", dir,
+		    what, strerror(errno));
+		return -1;
+	}
+	if (too_large) {	/* a cut line would be read as a setting */
+		snprintf(err, errlen, "postconf -c %s %s: output larger than "
+		    "%d MiB", dir, what, DOCTOR_POSTCONF_OUT_MAX >> 20);
+		return -1;
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	rewind(errfp);
+	if (fgets(line, sizeof(line), errfp) != NULL)
+		line[strcspn(line, "\n")] = '\0';
+	snprintf(err, errlen, "postconf -c %s %s failed: %s", dir, what,
+	    line[0] != '\0' ? line : "no reason given");
+	return -1;
+}
+
 /* doctor_postconf_spawn - postconf -c dir args; stdout in *out_r; 0 or -1 */
 static int
 doctor_postconf_spawn(const char *dir, const char *const *args, char **out_r,
 		     char *err, size_t errlen)
 {
 	const char *argv[40], *what = args[0];
-	posix_spawn_file_actions_t fa;
-	size_t n = 0, len = 0, size = 4096;
-	int out[2], status, rc;
+	size_t n = 0;
+	bool too_large;
 	FILE *errfp;
 	char *buf;
-	ssize_t got;
 	pid_t pid;
+	int fd;
 
 	argv[n++] = "postconf";
 	argv[n++] = "-c";
@@ -60,57 +152,14 @@ doctor_postconf_spawn(const char *dir, const char *const *args, char **out_r,
 		snprintf(err, errlen, "tmpfile: %s", strerror(errno));
 		return -1;
 	}
-	if (pipe2(out, O_CLOEXEC) < 0) {
-		snprintf(err, errlen, "pipe: %s", strerror(errno));
+	if (doctor_postconf_start(argv, errfp, &pid, &fd, err, errlen) < 0) {
 		fclose(errfp);
 		return -1;
 	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, fileno(errfp), 2);
-	rc = posix_spawnp(&pid, "postconf", &fa, NULL, (char *const *)argv,
-	    environ);
-	if (rc == ENOENT)	/* not on PATH (a user's shell): Debian's place */
-		rc = posix_spawn(&pid, "/usr/sbin/postconf", &fa, NULL,
-		    (char *const *)argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(out[1]);
-	if (rc != 0) {
-		snprintf(err, errlen, "cannot run postconf: %s", strerror(rc));
-		close(out[0]);
-		fclose(errfp);
-		return -1;
-	}
-	buf = xmalloc(size);
-	for (;;) {
-		char drain[4096];
-
-		if (len + 1 >= size && size < DOCTOR_POSTCONF_OUT_MAX)
-			buf = xrealloc(buf, size *= 2);
-		if (len + 1 < size)
-			got = read(out[0], buf + len, size - len - 1);
-		else	/* past the cap: read on, so postconf can finish */
-			got = read(out[0], drain, sizeof(drain));
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			break;
-		if (len + 1 < size)
-			len += (size_t)got;
-	}
-	buf[len] = '\0';
-	close(out[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		char line[512] = "";
-
-		rewind(errfp);
-		if (fgets(line, sizeof(line), errfp) != NULL)
-			line[strcspn(line, "\n")] = '\0';
-		snprintf(err, errlen, "postconf -c %s %s failed: %s", dir,
-		    what, line[0] != '\0' ? line : "no reason given");
+	too_large = doctor_postconf_collect(fd, &buf);
+	close(fd);
+	if (doctor_postconf_status(dir, what, pid, too_large, errfp, err,
+	    errlen) < 0) {
 		fclose(errfp);
 		free(buf);
 		return -1;
