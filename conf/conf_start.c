@@ -2,7 +2,8 @@
  * conf_start.c - what a daemon's start needs beyond a valid trustmx.conf,
  * checked by -n and by the start through this one function: "user" exists
  * and can be become; the sockets can be made by whoever starts the daemon
- * (they are made before root is dropped); and what the daemon opens once
+ * (they are made before root is dropped; a unix metrics socket as
+ * "user", in a directory it may write); and what the daemon opens once
  * it runs as "user" - the file itself and the trust lists' files on every
  * reload, spf_cache_dir when an spf: source saves there - is open to it.
  *
@@ -34,6 +35,7 @@
 #include "daemon.h"
 #include "lists.h"
 #include "log.h"
+#include "metrics_addr.h"
 #include "xalloc.h"
 
 /* A result beyond errno: the path is there but of the wrong kind */
@@ -561,6 +563,38 @@ conf_start_policyd_listen(struct conf_start_ctx *ctx, const char *key)
 	}
 }
 
+/*
+ * conf_start_metrics - key (*_metrics_listen), opened at the start before
+ * root is dropped: a port as the other listeners (in use is fine, as
+ * there); a unix socket is made as the user, in a directory it may write,
+ * where nothing but an old socket may be
+ */
+static void
+conf_start_metrics(struct conf_start_ctx *ctx, const char *key)
+{
+	const char *text = conf_str(ctx->conf, key), *why;
+	char wk[PATH_MAX + 64], dir[sizeof(((struct metrics_addr *)0)->path)];
+	struct metrics_addr a;
+	struct stat st;
+	const char *d;
+
+	/* conf.c checks the syntax */
+	if (text[0] == '\0' || metrics_addr_parse(text, &a, &why) < 0)
+		return;
+	conf_start_where(ctx, key, wk, sizeof(wk));
+	if (!a.is_unix) {
+		conf_start_bind(ctx, wk, AF_UNSPEC, strcmp(a.host, "*") == 0 ?
+				NULL : a.host, a.port);
+		return;
+	}
+	if (lstat(a.path, &st) == 0 && !S_ISSOCK(st.st_mode))
+		conf_start_reportf(ctx, true, "%s: %s exists and is not a "
+				   "socket", wk, a.path);
+	memcpy(dir, a.path, sizeof(dir));
+	d = dirname(dir);
+	conf_start_add(ctx, CONF_START_DIR, key, d, d);
+}
+
 /* conf_start_public_suffix - the milter reads it before it drops root */
 static void
 conf_start_public_suffix(struct conf_start_ctx *ctx)
@@ -601,6 +635,8 @@ conf_start_check(const struct conf *conf, const char *path,
 	}
 	if (!user_ok)
 		return ctx.errors;
+	conf_start_metrics(&ctx, program == CONF_START_MILTER ?
+			   "milter_metrics_listen" : "policyd_metrics_listen");
 	/* opened later, as the user */
 	conf_start_add(&ctx, CONF_START_READ, NULL, path, path);
 	conf_start_lists(&ctx);

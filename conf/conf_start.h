@@ -13,8 +13,10 @@
 
 /* Whose keys to check: each daemon makes its own sockets */
 enum conf_start_program {
-	CONF_START_MILTER,	/* milter_listen, public_suffix_list */
-	CONF_START_POLICYD,	/* policy_listen, socketmap_listen */
+	CONF_START_MILTER,	/* milter_listen, milter_metrics_listen,
+				 * public_suffix_list */
+	CONF_START_POLICYD,	/* policy_listen, socketmap_listen,
+				 * policyd_metrics_listen */
 };
 
 /*

@@ -1,8 +1,9 @@
 /*
- * main.c - trustmx-milter: options, configuration check (-n), and the
- * milter process: engines, socket, privilege drop, libmilter's loop. The
- * supervisor (supervise.c) starts it and passes reloads on as SIGUSR1,
- * which our refresh thread (refresh.c) sigwaits for.
+ * main.c - trustmx-milter: options, configuration check (-n), the metrics
+ * listener (opened once, before the supervisor starts a milter process),
+ * and the milter process: engines, socket, privilege drop, libmilter's
+ * loop. The supervisor (supervise.c) starts it and passes reloads on as
+ * SIGUSR1, which our refresh thread (refresh.c) sigwaits for.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +31,7 @@
 #include "dmarc.h"
 #include "log.h"
 #include "metrics_http.h"
+#include "metrics_listen.h"
 #include "milter_metrics.h"
 #include "progname.h"
 #include "milter.h"
@@ -38,11 +40,17 @@
 #include "report.h"
 #include "settings.h"
 #include "supervise.h"
+#include "xalloc.h"
 
 #define MAIN_NAME "trustmx-milter"
 #define MAIN_DEFAULT_CONF TMX_CONF_FILE	/* from meson: sysconfdir */
 
 static const char *main_conf_path = MAIN_DEFAULT_CONF;
+
+/* milter_metrics_listen's socket and the value it was opened for, made
+ * by the supervisor and inherited by every milter process (fd -1: off) */
+static struct metrics_listener main_metrics_listener = { .fd = -1 };
+static char *main_metrics_text;
 
 /* main_usage - the synopsis, then exit */
 static void __attribute__((noreturn))
@@ -179,9 +187,10 @@ main_engines(const struct settings *s, struct milter_engines *e)
 #define MAIN_MALLOC_ARENAS	2
 
 /*
- * main_metrics - the /metrics endpoint when milter_metrics_listen is set,
- * in this process after privileges are dropped (a unix socket goes where
- * the user may write); without it when it cannot listen: mail goes on
+ * main_metrics - this milter process's /metrics endpoint on the listener
+ * the supervisor opened (after privileges are dropped: MHD needs none);
+ * without it when MHD cannot start: mail goes on, and the supervisor
+ * still holds the address
  */
 static struct metrics_http *
 main_metrics(const struct settings *s)
@@ -190,14 +199,19 @@ main_metrics(const struct settings *s)
 	struct metrics_http *http;
 	const char *error;
 
-	if (listen[0] == '\0')
+	if (strcmp(listen, main_metrics_text != NULL ? main_metrics_text :
+		   "") != 0)
+		log_warnx("milter_metrics_listen changed: it takes effect at "
+			  "the next restart");
+	if (main_metrics_listener.fd < 0)
 		return NULL;
-	if ((http = metrics_http_start(listen, milter_metrics_render, NULL,
+	if ((http = metrics_http_start(main_metrics_listener.fd,
+				       milter_metrics_render, NULL,
 				       &error)) == NULL)
-		log_warnx("milter_metrics_listen = %s: %s; running without "
-			  "metrics", listen, error);
+		log_warnx("milter_metrics_listen = %s: %s; this milter process "
+			  "runs without metrics", main_metrics_text, error);
 	else
-		log_info("metrics on %s", listen);
+		log_info("metrics on %s", main_metrics_text);
 	return http;
 }
 
@@ -255,13 +269,48 @@ main_milter(void)
 }
 
 /*
- * main_start_logging - syslog_name and syslog_facility from the file,
- * checked whole but without DNS, and what the start needs (conf_start, as
- * -n checks it), so that a bad file, list, user or path stops the start
- * here, on the terminal (the milter process expands spf: sources)
+ * main_metrics_open - milter_metrics_listen's socket, opened once, here in
+ * the supervisor-to-be: every milter process serves it, and while one is
+ * replaced the supervisor still holds the address. Another process there
+ * stops the start (it would answer the scrapers), before the service is
+ * ready.
  */
 static void
-main_start_logging(bool foreground)
+main_metrics_open(const struct settings *s)
+{
+	const char *listen = conf_str(s->conf, "milter_metrics_listen");
+	const char *user = conf_str(s->conf, "user"), *error;
+	struct passwd *pw;
+
+	if (listen[0] == '\0')
+		return;
+	if (daemon_user(user, &pw, &error) < 0)
+		fatalx("%s: user %s: %s", conf_where(s->conf, "user"), user,
+		       error);
+	if (metrics_listen_open(listen, pw, &main_metrics_listener,
+				&error) < 0)
+		fatalx("%s: milter_metrics_listen = %s: %s; not starting",
+		       conf_where(s->conf, "milter_metrics_listen"), listen,
+		       error);
+	main_metrics_text = xstrdup(listen);
+}
+
+/* main_metrics_close - when the supervisor ends: the socket goes too */
+static void
+main_metrics_close(void)
+{
+	metrics_listen_close(&main_metrics_listener);
+}
+
+/*
+ * main_start - syslog_name and syslog_facility from the file, checked
+ * whole but without DNS, and what the start needs (conf_start, as -n
+ * checks it), so that a bad file, list, user or path stops the start
+ * here, on the terminal (the milter process expands spf: sources); then
+ * the metrics listener
+ */
+static void
+main_start(bool foreground)
 {
 	struct settings *s;
 	char err[1024];
@@ -270,6 +319,7 @@ main_start_logging(bool foreground)
 		fatalx("%s", err);
 	(void)conf_start_check(s->conf, main_conf_path, CONF_START_MILTER,
 			       conf_start_log, NULL);
+	main_metrics_open(s);
 	log_init(conf_str(s->conf, "syslog_name"), foreground,
 		 conf_str(s->conf, "syslog_facility"));
 	settings_release(s);
@@ -309,9 +359,9 @@ main(int argc, char **argv)
 	log_init(MAIN_NAME, 1, NULL);	/* -n's warnings name us too */
 	if (check)
 		return main_check();
-	main_start_logging(foreground);
+	main_start(foreground);
 	if (!foreground)
 		daemon_detach();
 	supervise_privileges(main_conf_path);
-	supervise_run(main_conf_path, main_milter);
+	supervise_run(main_conf_path, main_milter, main_metrics_close);
 }

@@ -14,6 +14,10 @@
  * and loads the configuration and checks the socket. If it cannot (a port
  * below 1024, a socket directory only root may write), the supervisor
  * keeps root to start the next milter process, and says why.
+ *
+ * What main.c opened before (the metrics listener) stays open here while
+ * milter processes come and go, so its address is never free for another
+ * process to take; at_end closes it when the supervisor ends.
  */
 #include <errno.h>
 #include <libgen.h>
@@ -214,22 +218,6 @@ supervise_death(int status, char *buf, size_t size)
 		snprintf(buf, size, "ended with wait status %#x", status);
 }
 
-/* supervise_stop - pass a stop on to the milter process and wait for it */
-static void __attribute__((noreturn))
-supervise_stop(pid_t child)
-{
-	int status;
-
-	daemon_stopping();
-	if (child > 0) {
-		kill(child, SIGTERM);
-		while (waitpid(child, &status, 0) < 0 && errno == EINTR)
-			;
-	}
-	log_info("supervisor stopped");
-	exit(0);
-}
-
 /* The supervisor's state between signals. */
 struct supervise_state {
 	pid_t child;		/* 0 while waiting to start the next one */
@@ -237,7 +225,33 @@ struct supervise_state {
 	time_t restart_at;	/* with child 0: when to start the next */
 	bool listened;		/* some milter process has listened */
 	unsigned deaths;	/* quick deaths in a row */
+	void (*at_end)(void);	/* supervise_run's, or NULL */
 };
+
+/* supervise_end - what must happen whenever the supervisor ends */
+static void
+supervise_end(const struct supervise_state *st)
+{
+	if (st->at_end != NULL)
+		st->at_end();
+}
+
+/* supervise_stop - pass a stop on to the milter process and wait for it */
+static void __attribute__((noreturn))
+supervise_stop(const struct supervise_state *st)
+{
+	int status;
+
+	daemon_stopping();
+	if (st->child > 0) {
+		kill(st->child, SIGTERM);
+		while (waitpid(st->child, &status, 0) < 0 && errno == EINTR)
+			;
+	}
+	supervise_end(st);
+	log_info("supervisor stopped");
+	exit(0);
+}
 
 /* supervise_ended - the milter process ended with status: when to restart */
 static void
@@ -251,11 +265,14 @@ supervise_ended(struct supervise_state *st, int status)
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 		log_info("milter process %ld stopped; supervisor stopping",
 			 (long)st->child);
+		supervise_end(st);
 		exit(0);
 	}
-	if (!st->listened && WIFEXITED(status))
+	if (!st->listened && WIFEXITED(status)) {
+		supervise_end(st);
 		fatalx("the milter process could not start: it %s before it "
 		       "listened (see above)", how);
+	}
 	st->deaths = lived >= SUPERVISE_STABLE ? 1 : st->deaths + 1;
 	delay = st->deaths > 6 ? SUPERVISE_BACKOFF_MAX : 1u << (st->deaths - 1);
 	if (delay > SUPERVISE_BACKOFF_MAX)
@@ -287,9 +304,10 @@ supervise_wait(const struct supervise_state *st, const sigset_t *set,
 
 /* supervise_run - see supervise.h */
 void
-supervise_run(const char *conf_path, void (*worker)(void))
+supervise_run(const char *conf_path, void (*worker)(void),
+	      void (*at_end)(void))
 {
-	struct supervise_state st = { 0 };
+	struct supervise_state st = { .at_end = at_end };
 	sigset_t set;
 	siginfo_t si;
 	int sig, status;
@@ -312,7 +330,7 @@ supervise_run(const char *conf_path, void (*worker)(void))
 			st.child = supervise_spawn(worker);
 			st.started = time(NULL);
 		} else if (sig == SIGTERM || sig == SIGINT) {
-			supervise_stop(st.child);
+			supervise_stop(&st);
 		} else if (sig == SIGHUP) {
 			if (supervise_validate(conf_path) && st.child > 0) {
 				log_info("reloading %s", conf_path);

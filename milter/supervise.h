@@ -14,10 +14,11 @@ void supervise_privileges(const char *conf_path);
 
 /*
  * supervise_run - start worker (the milter process, which never returns)
- * in a child and keep one running; reloads and stops from signals
+ * in a child and keep one running; reloads and stops from signals;
+ * at_end (NULL: nothing) runs in the supervisor when it ends
  */
-void supervise_run(const char *conf_path, void (*worker)(void))
-	__attribute__((noreturn));
+void supervise_run(const char *conf_path, void (*worker)(void),
+		   void (*at_end)(void)) __attribute__((noreturn));
 
 /* supervise_listening - in the milter process: it listens now */
 void supervise_listening(void);

@@ -20,6 +20,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "metrics_http.h"
+#include "metrics_listen.h"
 #include "pd_metrics.h"
 #include "progname.h"
 #include "policyd.h"
@@ -87,21 +88,51 @@ policyd_open(const struct pd_settings *s)
 	return l;
 }
 
-/* policyd_drop - as root with "user" set: own the sockets, become that user */
-static void
-policyd_drop(const struct pd_config *config, struct listener *l, size_t n)
+/* policyd_user - the configured user (NULL: none); fatal if unknown */
+static struct passwd *
+policyd_user(const struct pd_config *config)
 {
 	const struct pd_settings *s = &config->settings;
 	struct passwd *pw;
 	const char *why;
-	size_t i;
 
-	if (geteuid() != 0)
-		return;
 	if (daemon_user(s->user, &pw, &why) < 0)
 		fatalx("%s: user %s: %s", conf_where(config->conf, "user"),
 		       s->user, why);
-	if (pw == NULL)
+	return pw;
+}
+
+/*
+ * policyd_metrics_open - policyd_metrics_listen's socket, with the other
+ * listeners and before root is dropped (a unix one is made as the user);
+ * another process there stops the start, since it would answer the
+ * scrapers
+ */
+static void
+policyd_metrics_open(const struct pd_config *config,
+		     struct metrics_listener *l_r)
+{
+	const char *listen = conf_str(config->conf, "policyd_metrics_listen");
+	const char *error;
+
+	l_r->fd = -1;
+	if (listen[0] == '\0')
+		return;
+	if (metrics_listen_open(listen, policyd_user(config), l_r,
+				&error) < 0)
+		fatalx("%s: policyd_metrics_listen = %s: %s; not starting",
+		       conf_where(config->conf, "policyd_metrics_listen"),
+		       listen, error);
+}
+
+/* policyd_drop - as root with "user" set: own the sockets, become that user */
+static void
+policyd_drop(const struct pd_config *config, struct listener *l, size_t n)
+{
+	struct passwd *pw;
+	size_t i;
+
+	if (geteuid() != 0 || (pw = policyd_user(config)) == NULL)
 		return;
 	for (i = 0; i < n; i++)
 		if (listener_chown(&l[i], pw->pw_uid, pw->pw_gid) < 0)
@@ -157,24 +188,22 @@ policyd_load(const char *path, struct pd_config **config_r,
 }
 
 /*
- * policyd_metrics - the /metrics endpoint when policyd_metrics_listen is
- * set (its thread takes the blocked signal mask); NULL when off or when it
- * cannot listen: the daemon answers Postfix all the same
+ * policyd_metrics - the /metrics endpoint on l (its thread takes the
+ * blocked signal mask); NULL when off. At the start, so fatal if MHD
+ * cannot start.
  */
 static struct metrics_http *
-policyd_metrics(const char *listen)
+policyd_metrics(const struct metrics_listener *l, const char *listen)
 {
 	struct metrics_http *http;
 	const char *error;
 
-	if (listen == NULL || listen[0] == '\0')
+	if (l->fd < 0)
 		return NULL;
-	if ((http = metrics_http_start(listen, pd_metrics_render, NULL,
+	if ((http = metrics_http_start(l->fd, pd_metrics_render, NULL,
 				       &error)) == NULL)
-		log_warnx("policyd_metrics_listen = %s: %s; running without "
-			  "metrics", listen, error);
-	else
-		log_info("metrics on %s", listen);
+		fatalx("policyd_metrics_listen = %s: %s", listen, error);
+	log_info("metrics on %s", listen);
 	return http;
 }
 
@@ -184,6 +213,7 @@ policyd_run(const char *path, int foreground)
 {
 	struct pd_config *config;
 	struct listener *listeners;
+	struct metrics_listener metrics;
 	struct metrics_http *http;
 	struct pd_refresh *r;
 	struct pd_gen *gen;
@@ -198,6 +228,7 @@ policyd_run(const char *path, int foreground)
 		 conf_str(config->conf, "syslog_facility"));
 	n = config->settings.nlisten;
 	listeners = policyd_open(&config->settings);
+	policyd_metrics_open(config, &metrics);
 	policyd_drop(config, listeners, n);
 	/* errors so far went to the terminal; from here on, to syslog */
 	if (!foreground) {
@@ -209,7 +240,7 @@ policyd_run(const char *path, int foreground)
 					  "policyd_metrics_listen"));
 	pd_settings_unref(config);
 	sigfd = policyd_signals();
-	http = policyd_metrics(metrics_listen);
+	http = policyd_metrics(&metrics, metrics_listen);
 	if (pipe2(handoff, O_CLOEXEC) < 0 || fcntl(handoff[0], F_SETFL,
 	    O_NONBLOCK) < 0)
 		fatal("pipe");
@@ -220,6 +251,7 @@ policyd_run(const char *path, int foreground)
 	loop_run(listeners, n, gen, r, handoff[0], sigfd);
 	daemon_stopping();
 	metrics_http_stop(http);
+	metrics_listen_close(&metrics);
 	free(metrics_listen);
 	joined = pd_refresh_stop(r);
 	for (i = 0; i < n; i++)

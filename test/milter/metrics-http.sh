@@ -60,9 +60,8 @@ PD_LINES=("policy_listen = inet:127.0.0.1:10040, inet:127.0.0.1:10042 haproxy"
 	"proxy_timeout = 1s" "max_clients = 6"
 	"policyd_metrics_listen = $PD_METRICS")
 pd_config "${PD_LINES[@]}"
-# a stale socket left by a killed daemon is replaced
-python3 -c "import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])" \
-	"$PD_METRICS"
+# a stale socket left by a killed daemon (its user's) is replaced
+python3 "$TMX_SRCDIR/test/milter/metrics-squatter.py" stale "$PD_METRICS" postfix
 [ -S "$PD_METRICS" ] || tmx_fail "no stale socket to start with"
 pd_start || exit 1
 pd_wait 'metrics on ' 5 || tmx_fail "policyd: no metrics endpoint"
