@@ -541,6 +541,7 @@ lists_free(struct lists *lists)
 		tmx_cidrset_free(lists->set[i]);
 		tmx_cidrset_free(lists->fixed[i]);
 	}
+	tmx_cidrset_free(lists->verdict);
 	for (i = 0; i < lists->nsources; i++)
 		free(lists->source_names[i]);
 	free(lists->source_names);

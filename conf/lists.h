@@ -36,6 +36,9 @@ struct lists {
 	size_t nsources;
 	char **spf_domains;	/* every spf: domain named, for the refresher */
 	size_t nspf;
+	/* trustmx-policyd's deny, relay, proxy and allow lists merged into
+	 * one lookup (policyd/pd_verdict.c); NULL elsewhere */
+	struct tmx_cidrset *verdict;
 };
 
 /*

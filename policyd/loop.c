@@ -458,6 +458,7 @@ loop_run(struct listener *listeners, size_t nlisteners, struct pd_gen *gen,
 	struct loop_tag *tags = xcalloc(nlisteners + 2, sizeof(*tags));
 	struct epoll_event events[LOOP_EVENTS];
 	struct loop lp;
+	uint64_t now_us;
 	size_t i;
 	int n;
 
@@ -492,9 +493,12 @@ loop_run(struct listener *listeners, size_t nlisteners, struct pd_gen *gen,
 		n = epoll_wait(lp.ep, events, LOOP_EVENTS, wait);
 		if (n < 0 && errno != EINTR)
 			fatal("epoll_wait");
-		lp.now = loop_now();
+		now_us = pd_metrics_now_us();
+		lp.now = now_us / 1000;
+		pd_metrics_round_begin(now_us);
 		for (i = 0; n > 0 && i < (size_t)n; i++)
 			loop_dispatch(&lp, &events[i]);
+		pd_metrics_round_end();
 		log_flush();
 	}
 	log_hold(0);

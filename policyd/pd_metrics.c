@@ -40,6 +40,14 @@ static uint64_t pd_evictions[1];
 static uint64_t pd_headers[PD_METRICS_HEADERS];
 static struct metrics_window pd_last_hour[PD_MV_COUNT];
 
+/* The current loop round's requests (as pd_requests: protocol x verdict)
+ * and which of them it has: the loop thread's alone */
+static struct {
+	uint64_t start_us;
+	uint32_t count[PD_METRICS_PROTOCOLS * PD_MV_COUNT];
+	uint32_t touched;	/* bit i: count[i] > 0 */
+} pd_round;
+
 static const struct metrics_family pd_families[] = {
 	{ "trustmx_policyd_requests_total",
 	  "Policy and socketmap requests answered, by verdict",
@@ -48,7 +56,8 @@ static const struct metrics_family pd_families[] = {
 	    { "verdict", pd_mv_values, PD_MV_COUNT } }, NULL, 0, pd_requests,
 	  NULL, 0 },
 	{ "trustmx_policyd_request_duration_seconds",
-	  "Time to answer one request, from its last byte to its answer",
+	  "Time to answer a request: from the start of the event loop round "
+	  "that read it to the end of that round's answers",
 	  METRICS_HISTOGRAM, { { 0 } },
 	  { { "protocol", pd_mp_values, PD_METRICS_PROTOCOLS } },
 	  pd_metrics_bounds_us, PD_METRICS_NBOUNDS, pd_duration, NULL, 0 },
@@ -106,19 +115,49 @@ pd_metrics_verdict(int verdict)
 	return PD_MV_NONE;
 }
 
+/* pd_metrics_round_begin - see pd_metrics.h */
+void
+pd_metrics_round_begin(uint64_t now_us)
+{
+	pd_round.start_us = now_us;
+}
+
 /* pd_metrics_request - see pd_metrics.h */
 void
-pd_metrics_request(enum pd_metrics_protocol protocol, int verdict,
-		   uint64_t start_us)
+pd_metrics_request(enum pd_metrics_protocol protocol, int verdict)
 {
-	enum pd_metrics_verdict v = pd_metrics_verdict(verdict);
-	uint64_t now = pd_metrics_now_us();
+	unsigned k = protocol * PD_MV_COUNT + pd_metrics_verdict(verdict);
 
-	metrics_counter_add(&pd_requests[protocol * PD_MV_COUNT + v], 1);
-	metrics_hist_observe(&pd_duration[protocol], pd_metrics_bounds_us,
-			     PD_METRICS_NBOUNDS, now > start_us ?
-			     now - start_us : 0);
-	metrics_window_add(&pd_last_hour[v], 1);
+	pd_round.count[k]++;
+	pd_round.touched |= 1u << k;
+}
+
+/* pd_metrics_round_end - see pd_metrics.h */
+void
+pd_metrics_round_end(void)
+{
+	uint64_t now, took, per_protocol[PD_METRICS_PROTOCOLS] = { 0 };
+	uint32_t touched = pd_round.touched, n;
+	unsigned k, p;
+
+	if (touched == 0)
+		return;
+	now = pd_metrics_now_us();
+	took = now > pd_round.start_us ? now - pd_round.start_us : 0;
+	for (; touched != 0; touched &= touched - 1) {
+		k = (unsigned)__builtin_ctz(touched);
+		n = pd_round.count[k];
+		pd_round.count[k] = 0;
+		metrics_counter_add(&pd_requests[k], n);
+		metrics_window_add(&pd_last_hour[k % PD_MV_COUNT], n);
+		per_protocol[k / PD_MV_COUNT] += n;
+	}
+	for (p = 0; p < PD_METRICS_PROTOCOLS; p++)
+		if (per_protocol[p] > 0)
+			metrics_hist_observe_n(&pd_duration[p],
+			    pd_metrics_bounds_us, PD_METRICS_NBOUNDS, took,
+			    per_protocol[p]);
+	pd_round.touched = 0;
 }
 
 /* pd_metrics_connections - see pd_metrics.h */

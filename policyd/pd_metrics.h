@@ -27,9 +27,20 @@ enum pd_metrics_header {
 /* pd_metrics_now_us - a monotonic clock in µs for request latency */
 uint64_t pd_metrics_now_us(void);
 
-/* pd_metrics_request - one answered request, started at start_us */
-void pd_metrics_request(enum pd_metrics_protocol protocol, int verdict,
-			uint64_t start_us);
+/*
+ * The event loop counts a round's requests in plain variables and
+ * publishes them once at the round's end (a few atomics a round, not a
+ * few a request); every request of a round took, as far as a client can
+ * tell, from the round's start to the end of its writes. Loop thread only.
+ */
+/* pd_metrics_round_begin - a loop round starts at now_us */
+void pd_metrics_round_begin(uint64_t now_us);
+
+/* pd_metrics_request - one request answered in this round */
+void pd_metrics_request(enum pd_metrics_protocol protocol, int verdict);
+
+/* pd_metrics_round_end - the round's requests to the shared counters */
+void pd_metrics_round_end(void);
 
 /* pd_metrics_connections - the number of open client connections */
 void pd_metrics_connections(size_t n);

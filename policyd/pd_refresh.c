@@ -80,6 +80,7 @@ pd_refresh_build(struct pd_refresh *r, struct pd_config *config, char *err,
 		return NULL;
 	}
 	spf_source_retain(r->spf, lists->spf_domains, lists->nspf);
+	pd_verdict_build(lists);
 	/* counted here, not in the event loop (the walk is O(entries)); the
 	 * blocking hand-off that follows fails only once the loop is gone */
 	conf_metrics_lists(lists);

@@ -84,6 +84,7 @@ enum verdict {
 	VERDICT_PROXY,
 	VERDICT_ALLOW,		/* allow_networks */
 };
+void pd_verdict_build(struct lists *lists);
 enum verdict pd_verdict_lookup(const struct lists *lists,
 			       const struct tmx_addr *addr,
 			       const char **source_r);

@@ -52,13 +52,21 @@ void
 metrics_hist_observe(struct metrics_hist *h, const uint64_t *bounds_us,
 		     unsigned nbounds, uint64_t us)
 {
+	metrics_hist_observe_n(h, bounds_us, nbounds, us, 1);
+}
+
+/* metrics_hist_observe_n - see metrics.h */
+void
+metrics_hist_observe_n(struct metrics_hist *h, const uint64_t *bounds_us,
+		       unsigned nbounds, uint64_t us, uint64_t n)
+{
 	unsigned i;
 
 	for (i = 0; i < nbounds && i + 1 < METRICS_HIST_MAX; i++)
 		if (us <= bounds_us[i])
 			break;
-	__atomic_fetch_add(&h->bucket[i], 1, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&h->sum_us, us, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&h->bucket[i], n, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&h->sum_us, us * n, __ATOMIC_RELAXED);
 }
 
 /* metrics_minute - the clock's minute number */

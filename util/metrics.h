@@ -119,6 +119,10 @@ void metrics_gauge_add(int64_t *gauge, int64_t delta);
 void metrics_hist_observe(struct metrics_hist *h, const uint64_t *bounds_us,
 			  unsigned nbounds, uint64_t us);
 
+/* metrics_hist_observe_n - n observations of us microseconds each */
+void metrics_hist_observe_n(struct metrics_hist *h, const uint64_t *bounds_us,
+			    unsigned nbounds, uint64_t us, uint64_t n);
+
 /* metrics_window_add - n more events in the current minute */
 void metrics_window_add(struct metrics_window *w, uint64_t n);
 

@@ -4,6 +4,7 @@
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/un.h>
 
@@ -225,10 +226,76 @@ test_format_limits(void)
 	TMX_CHECK(tmx_addr_format(&a, small, sizeof(small)) == NULL);
 }
 
+/* test_reference - what tmx_addr_parse must answer: inet_pton as Postfix
+ * calls it (a ':' means IPv6); 1 with *a filled, or 0 */
+static int
+test_reference(const char *text, struct tmx_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = strchr(text, ':') != NULL ? 6 : 4;
+	return inet_pton(a->family == 6 ? AF_INET6 : AF_INET, text,
+			 a->bytes) == 1;
+}
+
+/* test_random_text - digits, dots and colons, now and then something else;
+ * half the time a mutated dotted quad */
+static void
+test_random_text(char *buf, size_t size)
+{
+	static const char alphabet[] = "0123456789012345678901234.....:x ";
+	size_t n, i;
+
+	if (rand() % 2) {
+		snprintf(buf, size, "%d.%d.%d.%d", rand() % 300, rand() % 300,
+			 rand() % 300, rand() % 300);
+		n = strlen(buf);
+		if (rand() % 2) {	/* one byte changed, cut or added */
+			i = (size_t)rand() % (n + 1);
+			if (rand() % 3 == 0 && n + 1 < size) {
+				memmove(buf + i + 1, buf + i, n - i + 1);
+				buf[i] = alphabet[rand() % (sizeof(alphabet) - 1)];
+			} else if (rand() % 2) {
+				buf[i] = '\0';
+			} else if (i < n) {
+				buf[i] = alphabet[rand() % (sizeof(alphabet) - 1)];
+			}
+		}
+		return;
+	}
+	n = (size_t)rand() % (size - 1);
+	for (i = 0; i < n; i++)
+		buf[i] = alphabet[rand() % (sizeof(alphabet) - 1)];
+	buf[n] = '\0';
+}
+
+/* test_parse_differential - tmx_addr_parse against inet_pton, at random */
+static void
+test_parse_differential(void)
+{
+	struct tmx_addr got, want;
+	char buf[24];
+	int ok, ref;
+	long i, bad = 0;
+
+	srand(20261205);
+	for (i = 0; i < 2000000; i++) {
+		test_random_text(buf, sizeof(buf));
+		memset(&got, 0xa5, sizeof(got));
+		ok = tmx_addr_parse(buf, &got) == 0;
+		ref = test_reference(buf, &want);
+		if (ok != ref || (ok && memcmp(&got, &want, sizeof(got)) != 0))
+			if (bad++ < 5)
+				TMX_CHECKF(0, "\"%s\": parsed %d, inet_pton %d",
+					   buf, ok, ref);
+	}
+	TMX_CHECKF(bad == 0, "%ld of %ld differ from inet_pton", bad, i);
+}
+
 int
 main(void)
 {
 	test_parse();
+	test_parse_differential();
 	test_parse_prefix();
 	test_unmap();
 	test_sockaddr();

@@ -283,6 +283,7 @@ main(void)
 					 3);
 	lists.source_names = names;
 	lists.nsources = 4;
+	pd_verdict_build(&lists);
 	test_netstrings();
 	test_answers(&lists);
 	test_precedence(&lists);
@@ -292,5 +293,6 @@ main(void)
 	tmx_cidrset_free(lists.set[LIST_PROXY]);
 	tmx_cidrset_free(lists.set[LIST_DENY]);
 	tmx_cidrset_free(lists.set[LIST_ALLOW]);
+	tmx_cidrset_free(lists.verdict);
 	return TMX_TEST_END();
 }
