@@ -20,10 +20,6 @@ arc_msg_new(bool seal)
 	m->seal = seal;
 	m->seal_bh = -1;
 	m->lookup_budget_ms = ARC_LOOKUP_BUDGET_MS;
-	for (unsigned i = 0; i < ARC_MAX_INSTANCE; i++) {
-		m->set[i].aar = m->set[i].ams = m->set[i].as = -1;
-		m->set[i].bh = -1;
-	}
 	return m;
 }
 
@@ -234,10 +230,12 @@ arc_msg_free(struct arc_msg *m)
 		free(m->field[i].value);
 	}
 	free(m->field);
-	for (unsigned i = 0; i < ARC_MAX_INSTANCE; i++)
+	for (unsigned i = 0; i < m->setcap; i++)
 		free(m->set[i].aar_text);
+	free(m->set);
 	for (unsigned i = 0; i < m->nbh; i++)
 		dkim_canon_body_free(&m->bh[i].body);
+	free(m->bh);
 	for (unsigned i = 0; i < m->nkeys; i++) {
 		free(m->keys[i].selector);
 		free(m->keys[i].domain);

@@ -93,8 +93,11 @@ struct arc_msg {
 	struct arc_field *field;
 	size_t nfields, cap, bytes;
 	unsigned nsets;		/* highest instance seen (<= 50) */
-	struct arc_set set[ARC_MAX_INSTANCE];
-	struct arc_bodyhash bh[ARC_BODYHASH_MAX + 1];
+	/* grown as instances and body hashes turn up: most messages have
+	 * none, and a fixed 50 sets and 9 hashes were 25 KiB per message */
+	struct arc_set *set;	/* setcap entries, unseen ones empty */
+	unsigned setcap;
+	struct arc_bodyhash *bh;	/* nbh entries (<= ARC_BODYHASH_MAX + 1) */
 	unsigned nbh;
 	int seal_bh;		/* our relaxed body hash slot; -1: none */
 	struct arc_keyslot *keys;

@@ -230,6 +230,25 @@ arc_parse_sig(const char *value, size_t len, enum arc_kind kind,
 	return n;
 }
 
+/* arc_parse_sets_grow - room for instances 1..n (n <= ARC_MAX_INSTANCE),
+ * new ones empty; -1 when out of memory */
+static int
+arc_parse_sets_grow(struct arc_msg *m, unsigned n)
+{
+	struct arc_set *set;
+
+	if (n <= m->setcap)
+		return 0;
+	if ((set = realloc(m->set, n * sizeof(*set))) == NULL)
+		return -1;
+	memset(&set[m->setcap], 0, (n - m->setcap) * sizeof(*set));
+	for (unsigned i = m->setcap; i < n; i++)
+		set[i].aar = set[i].ams = set[i].as = set[i].bh = -1;
+	m->set = set;
+	m->setcap = n;
+	return 0;
+}
+
 /* arc_parse_field - place one ARC field in its set */
 static void
 arc_parse_field(struct arc_msg *m, size_t idx, enum arc_kind kind)
@@ -251,6 +270,10 @@ arc_parse_field(struct arc_msg *m, size_t idx, enum arc_kind kind)
 	if (n > ARC_MAX_INSTANCE) {
 		m->too_many = true;
 		m->fail = m->fail ? m->fail : "more than 50 ARC sets";
+		return;
+	}
+	if (arc_parse_sets_grow(m, (unsigned)n) < 0) {
+		m->fail = m->fail ? m->fail : "out of memory";
 		return;
 	}
 	set = &m->set[n - 1];
@@ -300,11 +323,20 @@ static int
 arc_parse_slot(struct arc_msg *m, enum dkim_canon canon, int64_t limit,
 	       unsigned max)
 {
+	struct arc_bodyhash *bh;
+
 	for (unsigned i = 0; i < m->nbh; i++)
 		if (m->bh[i].body.canon == canon && m->bh[i].body.limit == limit)
 			return (int)i;
 	if (m->nbh >= max)
 		return -1;
+	/* before the body: nothing points into the array yet */
+	if ((bh = realloc(m->bh, (m->nbh + 1) * sizeof(*bh))) == NULL) {
+		m->fail = m->fail ? m->fail : "out of memory";
+		return -1;
+	}
+	m->bh = bh;
+	memset(&bh[m->nbh], 0, sizeof(*bh));
 	if (dkim_canon_body_init(&m->bh[m->nbh].body, canon, limit) < 0) {
 		dkim_canon_body_free(&m->bh[m->nbh].body);
 		m->fail = m->fail ? m->fail : "out of memory";

@@ -109,7 +109,7 @@ assess_spf(struct spf_layer *spf, struct session *s,
 }
 
 /* assess_message - see assess.h */
-void
+int
 assess_message(struct spf_layer *spf, struct session *s, struct results *res)
 {
 	struct session_msg *m = &s->msg;
@@ -130,7 +130,8 @@ assess_message(struct spf_layer *spf, struct session *s, struct results *res)
 	if (!m->settings->arc_verify)
 		chain = NULL;
 	assess_spf(spf, s, chain, res);
-	dkimv_finish(m->dkim, &res->dkim);
+	if (dkimv_finish(m->dkim, &res->dkim) < 0)
+		return -1;
 	dmarc_check(m->nfrom, &m->from, m->from_error,
 		    res->spf.client[0] ? res->spf.client : s->client_text,
 		    m->settings->dmarc_rfc7489, res);
@@ -138,4 +139,5 @@ assess_message(struct spf_layer *spf, struct session *s, struct results *res)
 	    strcmp(res->dmarc.result, "fail") == 0)
 		arcv_override(chain, m->settings->arc_trusted, &res->dmarc,
 			      &res->arc);
+	return 0;
 }

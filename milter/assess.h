@@ -10,8 +10,10 @@
 #include "session.h"
 #include "spf.h"
 
-/* assess_message - every check for the message s is finishing */
-void assess_message(struct spf_layer *spf, struct session *s,
+/* assess_message - every check for the message s is finishing; -1 when
+ * one could not finish for lack of memory (res is still freed with
+ * results_free; the message must be tempfailed) */
+int assess_message(struct spf_layer *spf, struct session *s,
 		    struct results *res);
 
 #endif

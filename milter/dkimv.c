@@ -204,7 +204,7 @@ dkimv_copy(char *out, size_t size, const unsigned char *value)
 }
 
 /* dkimv_finish - see dkimv.h */
-void
+int
 dkimv_finish(struct dkimv *v, struct results_dkim *r)
 {
 	DKIM_SIGINFO **sigs = NULL;
@@ -214,7 +214,7 @@ dkimv_finish(struct dkimv *v, struct results_dkim *r)
 	memset(r, 0, sizeof(*r));
 	if (v == NULL) {
 		snprintf(r->comment, sizeof(r->comment), "internal error");
-		return;
+		return 0;
 	}
 	if (!v->done)
 		dkimv_note(v, dkim_eom(v->dkim, &testkey), true);
@@ -223,8 +223,11 @@ dkimv_finish(struct dkimv *v, struct results_dkim *r)
 		snprintf(r->comment, sizeof(r->comment), "%s",
 			 v->stat == DKIM_STAT_NOSIG || v->stat == DKIM_STAT_OK ?
 			 "message not signed" : dkim_getresultstr(v->stat));
-		return;
+		return 0;
 	}
+	if ((r->sig = calloc(nsigs < RESULTS_MAX_SIGS ? (size_t)nsigs :
+			     RESULTS_MAX_SIGS, sizeof(*r->sig))) == NULL)
+		return -1;
 	for (int i = 0; i < nsigs && r->nsigs < RESULTS_MAX_SIGS; i++) {
 		struct results_dkim_sig *out = &r->sig[r->nsigs];
 		unsigned int flags = dkim_sig_getflags(sigs[i]);
@@ -242,6 +245,7 @@ dkimv_finish(struct dkimv *v, struct results_dkim *r)
 			   dkim_sig_getselector(sigs[i]));
 		r->nsigs++;
 	}
+	return 0;
 }
 
 /* dkimv_free - see dkimv.h */

@@ -27,8 +27,9 @@ void dkimv_header(struct dkimv *v, const char *name, const char *value);
 void dkimv_eoh(struct dkimv *v);
 void dkimv_body(struct dkimv *v, const unsigned char *buf, size_t len);
 
-/* dkimv_finish - verify and fill r (v may be NULL: "internal error") */
-void dkimv_finish(struct dkimv *v, struct results_dkim *r);
+/* dkimv_finish - verify and fill r (v may be NULL: "internal error");
+ * -1 when there was no memory for the signatures' results */
+int dkimv_finish(struct dkimv *v, struct results_dkim *r);
 
 void dkimv_free(struct dkimv *v);
 

@@ -320,7 +320,11 @@ milter_eom(SMFICTX *ctx)
 		milter_metrics_action(MILTER_METRICS_TEMPFAIL);
 		return milter_tempfail(ctx, "out of memory");
 	}
-	assess_message(milter_engines.spf, s, res);
+	if (assess_message(milter_engines.spf, s, res) < 0) {
+		results_free(res);
+		milter_metrics_action(MILTER_METRICS_TEMPFAIL);
+		return milter_tempfail(ctx, "out of memory");
+	}
 	verdict_decide(&s->msg.settings->policy, res, arc4random_uniform(100),
 		       &v);
 	milter_log(s, res, &v);
@@ -335,7 +339,7 @@ milter_eom(SMFICTX *ctx)
 		failure_report(res, &v, s->msg.mail_from,
 			       s->msg.settings->authserv_id, s->msg.ruf);
 	}
-	free(res);
+	results_free(res);
 	session_msg_end(s);
 	return rc;
 }

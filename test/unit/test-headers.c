@@ -31,6 +31,7 @@ int
 main(void)
 {
 	struct results r;
+	struct results_dkim_sig sigs[2];
 	char buf[2048];
 
 	test_spf(&r, RESULTS_SPF_DIRECT, SPF_OUT_SOFTFAIL, "a@sender.example");
@@ -40,6 +41,8 @@ main(void)
 	    "(no DMARC record)");
 
 	test_spf(&r, RESULTS_SPF_RECOVERED, SPF_OUT_PASS, "");
+	memset(sigs, 0, sizeof(sigs));
+	r.dkim.sig = sigs;
 	r.dkim.nsigs = 2;
 	r.dkim.sig[0].result = "pass";
 	snprintf(r.dkim.sig[0].domain, RESULTS_NAME_MAX, "sender.example");
