@@ -29,7 +29,7 @@ TMX_BUILD_DEPS="gcc libc6-dev meson ninja-build pkg-config libmilter-dev
 TMX_STACK_DEPS="postfix haproxy swaks dnsmasq-base iproute2 util-linux
 	openssl jq python3 python3-yaml opendkim-tools procps
 	python3-dkim python3-nacl python3-authres python3-dnspython
-	libxml2-utils sqlite3 faketime curl prometheus"
+	libxml2-utils sqlite3 faketime curl prometheus nsd ldnsutils"
 # Sanitizers and fuzzing.
 TMX_FUZZ_DEPS="clang libclang-rt-14-dev valgrind"
 # Debian packaging (scripts/debian-check.sh, dpkg-buildpackage).
