@@ -78,6 +78,7 @@ struct loop {
 	uint64_t paused_until;	/* out of descriptors: accept again then */
 	struct loop_tag *tags;	/* epoll data of the listeners */
 	uint64_t now;		/* loop_now() when this round's events came */
+	uint64_t log_since;	/* held log lines seen first then; 0: none */
 };
 
 /* loop.c, for conn.c */

@@ -26,6 +26,8 @@
 #define LOOP_FULL_WARN_MS	10000
 #define LOOP_PAUSE_MS		100	/* no descriptors left: retry after */
 #define LOOP_EVICT_SCAN		64	/* connections looked at for an idle one */
+#define LOOP_LOG_DELAY_MS	100	/* held log lines wait at most this long
+					 * while the loop stays busy */
 
 /* loop_now - monotonic milliseconds */
 uint64_t
@@ -447,6 +449,25 @@ loop_close_all(struct loop *lp)
 			conn_close(lp, lp->waiting[i].head);
 }
 
+/* loop_log - write the held log lines when the loop found nothing to do
+ * (n == 0: true, go round again with the real timeout) or when they have
+ * waited LOOP_LOG_DELAY_MS; a busy loop writes them when the buffer fills */
+static bool
+loop_log(struct loop *lp, int n)
+{
+	if (!log_pending()) {
+		lp->log_since = 0;
+		return false;
+	}
+	if (lp->log_since == 0)
+		lp->log_since = lp->now;
+	if (n > 0 && lp->now - lp->log_since < LOOP_LOG_DELAY_MS)
+		return false;
+	log_flush();
+	lp->log_since = 0;
+	return n == 0;
+}
+
 /*
  * loop_run - serve until SIGTERM/SIGINT. signal_fd reads the blocked
  * signals; handoff_fd (non-blocking) brings new generations. Owns gen.
@@ -483,23 +504,26 @@ loop_run(struct listener *listeners, size_t nlisteners, struct pd_gen *gen,
 	if (loop_add(&lp, signal_fd, &tags[nlisteners]) < 0 ||
 	    loop_add(&lp, handoff_fd, &tags[nlisteners + 1]) < 0)
 		fatal("epoll_ctl");
-	/* the decisions of a round are logged in one write, after its answers */
+	/* decisions are logged after their answers, in one write when the
+	 * loop has nothing else to do (at most LOOP_LOG_DELAY_MS late) */
 	log_hold(1);
 	while (!lp.quit) {
 		int wait = loop_expire(&lp), pause = loop_resume(&lp);
 
 		if (pause >= 0 && (wait < 0 || pause < wait))
 			wait = pause;
-		n = epoll_wait(lp.ep, events, LOOP_EVENTS, wait);
+		n = epoll_wait(lp.ep, events, LOOP_EVENTS,
+			       log_pending() ? 0 : wait);
 		if (n < 0 && errno != EINTR)
 			fatal("epoll_wait");
 		now_us = pd_metrics_now_us();
 		lp.now = now_us / 1000;
+		if (loop_log(&lp, n))
+			continue;
 		pd_metrics_round_begin(now_us);
 		for (i = 0; n > 0 && i < (size_t)n; i++)
 			loop_dispatch(&lp, &events[i]);
 		pd_metrics_round_end();
-		log_flush();
 	}
 	log_hold(0);
 	loop_close_all(&lp);

@@ -17,7 +17,7 @@
 #include "log.h"
 
 #define LOG_LINE_MAX	2048
-#define LOG_HOLD_SIZE	8192	/* held lines are written when this fills */
+#define LOG_HOLD_SIZE	16384	/* held lines are written when this fills */
 
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static char log_name[64] = "trustmx";	/* openlog keeps the pointer */
@@ -131,6 +131,48 @@ log_hold(int on)
 	log_holding = on;
 }
 
+/* log_pending - see log.h */
+int
+log_pending(void)
+{
+	return log_held_len > 0;
+}
+
+/*
+ * log_hold_line - format "name: [prefix: ]message\n" once, straight into
+ * this thread's held lines (no lock: only the thread's own buffer is
+ * touched, unless it must be flushed first). The message is cut at
+ * LOG_LINE_MAX - 1 bytes, as vlog cuts it.
+ */
+static void
+log_hold_line(const char *prefix, const char *fmt, va_list ap)
+{
+	size_t namelen = strlen(log_name);
+	size_t prelen = prefix ? strlen(prefix) : 0;
+	size_t head = namelen + 2 + (prefix ? prelen + 2 : 0);
+	char *p;
+	int n;
+
+	if (LOG_HOLD_SIZE - log_held_len < head + LOG_LINE_MAX)
+		log_flush();
+	p = log_held + log_held_len;
+	memcpy(p, log_name, namelen);
+	memcpy(p + namelen, ": ", 2);
+	p += namelen + 2;
+	if (prefix) {
+		memcpy(p, prefix, prelen);
+		memcpy(p + prelen, ": ", 2);
+		p += prelen + 2;
+	}
+	n = vsnprintf(p, LOG_LINE_MAX, fmt, ap);
+	if (n < 0)
+		n = 0;
+	else if (n > LOG_LINE_MAX - 1)
+		n = LOG_LINE_MAX - 1;
+	p[n] = '\n';
+	log_held_len += head + (size_t)n + 1;
+}
+
 /* log_flush - write what this thread holds */
 void
 log_flush(void)
@@ -150,6 +192,10 @@ vlog(int priority, const char *prefix, const char *fmt, va_list ap)
 	char line[LOG_LINE_MAX + 128];
 	int n;
 
+	if (log_foreground && log_holding && priority >= LOG_INFO) {
+		log_hold_line(prefix, fmt, ap);
+		return;
+	}
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	pthread_mutex_lock(&log_lock);
 	if (log_foreground) {
@@ -157,16 +203,9 @@ vlog(int priority, const char *prefix, const char *fmt, va_list ap)
 			     prefix ? prefix : "", prefix ? ": " : "", msg);
 		if (n > (int)sizeof(line) - 1)
 			n = sizeof(line) - 1;
-		if (log_holding && priority >= LOG_INFO) {
-			if (log_held_len + (size_t)n > LOG_HOLD_SIZE)
-				log_flush_locked();
-			memcpy(log_held + log_held_len, line, (size_t)n);
-			log_held_len += (size_t)n;
-		} else {
-			/* what was held came first; warnings are not held */
-			log_flush_locked();
-			log_write_all(line, (size_t)n);
-		}
+		/* what was held came first; warnings are not held */
+		log_flush_locked();
+		log_write_all(line, (size_t)n);
 	} else {
 		syslog(priority, "%s%s%s", prefix ? prefix : "",
 		       prefix ? ": " : "", msg);

@@ -27,11 +27,13 @@ int log_facility(const char *name);
  * log_hold - on: this thread's info and debug lines to stderr are gathered
  * and written together by log_flush (or when LOG_HOLD_SIZE fills, or just
  * before any other message of the thread): an event loop calls log_flush
- * once per round instead of writing once per request. Off flushes. Syslog
- * is not held. log_flush - write what this thread gathered.
+ * when it goes idle instead of writing once per request. Off flushes.
+ * Syslog is not held. log_flush - write what this thread gathered.
+ * log_pending - this thread holds lines.
  */
 void log_hold(int on);
 void log_flush(void);
+int log_pending(void);
 
 /* log_info, log_notice - routine events (no "warning:" prefix) */
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
