@@ -216,7 +216,7 @@ else
 	tmx_fail "timeouts lowered: idle connections closed $((end - hup))ms after the reload, $((end - start))ms after they began (want at most 4000, and 2000 after their last answer)"
 fi
 # a close and its log line are a loop round apart (info and debug lines
-# are held to the end of the round): a client may see EOF first
+# are held until the loop goes idle): a client may see EOF first
 logged_at_least() { [ "$(pd_count "$1")" -ge "$2" ]; }
 tmx_until 5 logged_at_least 'idle; closing' 20
 tmx_expect "timeouts lowered: idle closes logged" "$(pd_count 'idle; closing')" 20
