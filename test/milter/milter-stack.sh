@@ -78,6 +78,17 @@ f=$(mt_signed dkim-pass dkim.example s1 'Alice <alice@dkim.example>') || exit 1
 mt_send dkim-pass 192.0.2.11 a@fail.example "$f"
 mt_expect dkim-pass 'spf=fail' 'dkim=pass header\.d=dkim\.example header\.s=s1' \
 	'dmarc=pass \(p=reject; aligned DKIM\) header\.from=dkim\.example'
+# a sender's 24 extra DKIM-Signature fields: at most 16 signatures are
+# judged and reported, the good first one among them
+f=$(mt_signed dkim-many dkim.example s1 'Alice <alice@dkim.example>') || exit 1
+for i in $(seq 24); do
+	sed -i "/^X-Test-Case:/a DKIM-Signature: v=1; a=rsa-sha256; d=forged$i.example; s=x; h=from; bh=AAAA; b=AAAA" "$f"
+done
+mt_send dkim-many 192.0.2.11 a@fail.example "$f"
+mt_expect dkim-many 'dkim=pass header\.d=dkim\.example header\.s=s1' \
+	'dmarc=pass \(p=reject; aligned DKIM\)'
+tmx_expect "dkim-many: signatures reported" \
+	"$(mt_ar dkim-many | grep -o 'dkim=' | wc -l)" 16
 f=$(mt_signed dkim-fail dkim2.example s2 'b@dkim2.example') || exit 1
 sed -i 's/^Test message/Tampered message/' "$f"
 mt_send dkim-fail 192.0.2.11 a@fail.example "$f"
