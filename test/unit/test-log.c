@@ -3,8 +3,12 @@
  * the lines written at once (prefix, cut at LOG_LINE_MAX - 1 bytes of
  * message), nothing is written until a flush, a warning or a full buffer,
  * order is kept across all three, and log_hold(0) writes what is left.
+ * Held lines take a formatter of their own for %s-only formats: its lines
+ * are compared with vsnprintf's, NULL strings and cuts included.
  */
+#include <stdarg.h>
 #include <stdlib.h>
+#include <syslog.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -71,6 +75,57 @@ test_line(const char *prefix, char c, size_t len)
 	return s;
 }
 
+/* test_both - fmt logged held and then unheld: the same line twice */
+static void __attribute__((format(printf, 1, 2)))
+test_both(const char *fmt, ...)
+{
+	char *got, *half;
+	size_t len;
+	va_list ap;
+
+	test_capture();
+	log_hold(1);
+	va_start(ap, fmt);
+	vlog(LOG_INFO, NULL, fmt, ap);
+	va_end(ap);
+	log_hold(0);
+	va_start(ap, fmt);
+	vlog(LOG_INFO, NULL, fmt, ap);
+	va_end(ap);
+	got = test_release();
+	len = strlen(got);
+	half = strchr(got, '\n');
+	TMX_CHECKF(len % 2 == 0 && half != NULL &&
+		   (size_t)(half + 1 - got) == len / 2 &&
+		   memcmp(got, got + len / 2, len / 2) == 0,
+		   "format \"%s\": held and unheld differ: %s", fmt, got);
+	free(got);
+}
+
+/* test_formats - the plain formatter against vsnprintf */
+static void
+test_formats(const char *big)
+{
+	const char *volatile none = NULL;
+	char near[T_LINE_MAX];
+
+	memset(near, 'n', sizeof(near) - 3);
+	near[sizeof(near) - 3] = '\0';		/* 2,045 bytes */
+	test_both("%s: client_address=%s: %s: %s", "unix", "192.0.2.1",
+		  "relay_networks", "OK");
+	test_both("plain text, no conversion");
+	test_both("%s", "");
+	test_both("%s|%s", none, "after a NULL");
+	test_both("100%% sure: %s %%s %%%s", "x", "y");
+	test_both("%s%s", near, "abcdef");	/* cut inside the second */
+	test_both("%s%s%s", big, "never", "seen");
+	test_both("%s", near);
+	test_both("%d %s", 42, "printf's own");	/* not %s only */
+	test_both("%.3s %s", "abcdef", "precision");
+	test_both("%-8s|%s", "width", "flags");
+	test_both("%s %c", "char", 'c');
+}
+
 int
 main(void)
 {
@@ -81,6 +136,7 @@ main(void)
 	memset(big, 'x', 5000);
 	big[5000] = '\0';
 	log_init("trustmx-test", 1, NULL);
+	test_formats(big);
 
 	/* held lines: nothing written until the warning, which comes last */
 	test_capture();
