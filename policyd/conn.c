@@ -290,8 +290,7 @@ conn_socketmap(struct loop *lp, struct conn *c, size_t *off)
 	const uint8_t *payload;
 	size_t plen, n;
 	const char *why;
-	char reply[SOCKETMAP_REPLY_MAX], key[64];
-	size_t rlen;
+	char key[64];
 
 	switch (socketmap_parse(c->in + *off, c->inlen - *off, &payload, &plen,
 				&n, &why)) {
@@ -304,10 +303,9 @@ conn_socketmap(struct loop *lp, struct conn *c, size_t *off)
 		break;
 	}
 	socketmap_answer(lp->gen->lists, payload, plen, &res);
-	rlen = socketmap_format(res.reply, reply, sizeof(reply));
-	conn_send(c, reply, rlen);
+	conn_send(c, res.frame, res.frame_len);
 	pd_metrics_request(PD_METRICS_SOCKETMAP, res.verdict);
-	if (strncmp(res.reply, "PERM", 4) == 0)
+	if (res.which == SOCKETMAP_PERM_MAP)
 		log_warnx("%s: socketmap: unknown map in \"%s\"", c->peer,
 			  socketmap_key_text(&res, key, sizeof(key)));
 	else if (log_getverbose())

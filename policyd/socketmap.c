@@ -61,6 +61,28 @@ socketmap_key_text(const struct socketmap_result *res, char *out, size_t size)
 	return out;
 }
 
+/* socketmap_reply - res's reply and its netstring, from a fixed table: an
+ * answer is a copy of a frame made before the daemon ran */
+static void
+socketmap_reply(struct socketmap_result *res, enum socketmap_reply which)
+{
+	static const struct {
+		const char *reply;
+		const char *frame;
+	} replies[] = {
+		[SOCKETMAP_NOTFOUND] = { "NOTFOUND ", "9:NOTFOUND ," },
+		[SOCKETMAP_PERMIT] = { "OK permit", "9:OK permit," },
+		[SOCKETMAP_REJECT] = { "OK reject", "9:OK reject," },
+		[SOCKETMAP_PERM_MAP] = { "PERM unknown map",
+		    "16:PERM unknown map," },
+	};
+
+	res->which = which;
+	res->reply = replies[which].reply;
+	res->frame = replies[which].frame;
+	res->frame_len = strlen(replies[which].frame);
+}
+
 /* socketmap_answer - the reply for one request payload */
 void
 socketmap_answer(const struct lists *lists, const uint8_t *payload,
@@ -77,13 +99,13 @@ socketmap_answer(const struct lists *lists, const uint8_t *payload,
 	    memcmp(payload, SOCKETMAP_MAP_NAME, strlen(SOCKETMAP_MAP_NAME)) != 0) {
 		res_r->key = payload;
 		res_r->key_len = len;
-		res_r->reply = "PERM unknown map";
+		socketmap_reply(res_r, SOCKETMAP_PERM_MAP);
 		return;
 	}
 	keylen = len - (size_t)(sp + 1 - payload);
 	res_r->key = sp + 1;
 	res_r->key_len = keylen;
-	res_r->reply = "NOTFOUND ";
+	socketmap_reply(res_r, SOCKETMAP_NOTFOUND);
 	/* hostnames, "unknown" and overlong keys are no addresses: NOTFOUND */
 	if (keylen == 0 || keylen >= sizeof(key) || memchr(sp + 1, '\0', keylen))
 		return;
@@ -95,38 +117,14 @@ socketmap_answer(const struct lists *lists, const uint8_t *payload,
 	res_r->verdict = pd_verdict_lookup(lists, &addr, &res_r->source);
 	switch (res_r->verdict) {
 	case VERDICT_DENY:
-		res_r->reply = "OK reject";
+		socketmap_reply(res_r, SOCKETMAP_REJECT);
 		break;
 	case VERDICT_RELAY:
 	case VERDICT_PROXY:
 	case VERDICT_ALLOW:
-		res_r->reply = "OK permit";
+		socketmap_reply(res_r, SOCKETMAP_PERMIT);
 		break;
 	default:
 		break;
 	}
-}
-
-/* socketmap_format - reply as a netstring into out; bytes written or 0
- * (no room for it and a NUL); by hand: it runs for every answer */
-size_t
-socketmap_format(const char *reply, char *out, size_t size)
-{
-	size_t len = strlen(reply), n = len, ndigits = 0, total;
-	char digits[24];
-
-	do {
-		digits[ndigits++] = (char)('0' + n % 10);
-		n /= 10;
-	} while (n > 0);
-	total = ndigits + 1 + len + 1;
-	if (total >= size)
-		return 0;
-	for (n = 0; n < ndigits; n++)
-		out[n] = digits[ndigits - 1 - n];
-	out[ndigits] = ':';
-	memcpy(out + ndigits + 1, reply, len);
-	out[total - 1] = ',';
-	out[total] = '\0';
-	return total;
 }

@@ -13,7 +13,6 @@
 
 #define SOCKETMAP_MAX		100000	/* Postfix's socketmap max reply */
 #define SOCKETMAP_FRAME_MAX	(SOCKETMAP_MAX + 8)	/* "100000:" + ',' */
-#define SOCKETMAP_REPLY_MAX	64
 
 enum socketmap_status {
 	SOCKETMAP_MORE = 0,	/* a prefix of a valid netstring */
@@ -28,8 +27,18 @@ enum socketmap_status socketmap_parse(const uint8_t *buf, size_t len,
 				      size_t *consumed_r,
 				      const char **error_r);
 
+enum socketmap_reply {
+	SOCKETMAP_NOTFOUND,
+	SOCKETMAP_PERMIT,
+	SOCKETMAP_REJECT,
+	SOCKETMAP_PERM_MAP,	/* "PERM unknown map" */
+};
+
 struct socketmap_result {
+	enum socketmap_reply which;
 	const char *reply;	/* "OK permit", "NOTFOUND ", ... (static) */
+	const char *frame;	/* reply as a netstring (static) */
+	size_t frame_len;
 	int verdict;		/* enum verdict */
 	const char *source;	/* list source that matched, or NULL */
 	const uint8_t *key;	/* the key (the whole payload for an unknown
@@ -45,8 +54,5 @@ void socketmap_answer(const struct lists *lists, const uint8_t *payload,
  * NULs or control bytes; out */
 const char *socketmap_key_text(const struct socketmap_result *res, char *out,
 			       size_t size);
-
-/* socketmap_format - reply as a netstring into out; bytes written or 0 */
-size_t socketmap_format(const char *reply, char *out, size_t size);
 
 #endif
