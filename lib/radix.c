@@ -51,6 +51,7 @@ struct radix {
 	size_t nnodes, ntails, nleaves;
 	size_t cap_nodes, cap_tails, cap_leaves;
 	uint32_t *direct[2];	/* first 16 bits of IPv4, IPv6 */
+	const uint32_t *answers;	/* radix_build's, while it runs */
 };
 
 /* radix_nbytes - address bytes of a family */
@@ -140,6 +141,13 @@ radix_new_nodes(struct radix *r, size_t n, uint32_t *first_r)
 	return true;
 }
 
+/* radix_answer - what a lookup that ends on prefix i returns */
+static inline uint32_t
+radix_answer(const struct radix *r, size_t i)
+{
+	return r->answers != NULL ? r->answers[i] : (uint32_t)i + 1;
+}
+
 /* Scratch for one node while it is filled. */
 struct radix_slots {
 	uint32_t leaf[RADIX_SLOTS];	/* leaf-pushed answer per slot */
@@ -149,8 +157,8 @@ struct radix_slots {
 
 /* radix_paint - leaf-push the short prefixes, group the long ones by slot */
 static void
-radix_paint(const struct radix_prefix *p, size_t lo, size_t hi,
-	    unsigned off, uint32_t dflt, struct radix_slots *s)
+radix_paint(const struct radix *r, const struct radix_prefix *p, size_t lo,
+	    size_t hi, unsigned off, uint32_t dflt, struct radix_slots *s)
 {
 	for (unsigned i = 0; i < RADIX_SLOTS; i++) {
 		s->leaf[i] = dflt;
@@ -165,7 +173,7 @@ radix_paint(const struct radix_prefix *p, size_t lo, size_t hi,
 			unsigned span = 1u << (off + RADIX_STRIDE - p[i].len);
 
 			for (unsigned k = 0; k < span; k++)
-				s->leaf[slot + k] = (uint32_t)i + 1;
+				s->leaf[slot + k] = radix_answer(r, i);
 		} else {
 			if (s->count[slot]++ == 0)
 				s->first[slot] = i;
@@ -214,7 +222,7 @@ radix_new_tail(struct radix *r, const struct radix_prefix *p, size_t i,
 	memset(t, 0, sizeof(*t));
 	memcpy(t->bytes, p[i].bytes, sizeof(t->bytes));
 	t->len = p[i].len;
-	t->leaf = (uint32_t)i + 1;
+	t->leaf = radix_answer(r, i);
 	t->dflt = dflt;
 	return true;
 }
@@ -247,7 +255,7 @@ radix_fill(struct radix *r, uint32_t ni, const struct radix_prefix *p,
 	uint32_t child;
 
 	memset(&n, 0, sizeof(n));
-	radix_paint(p, lo, hi, off, dflt, &s);
+	radix_paint(r, p, lo, hi, off, dflt, &s);
 	for (unsigned i = 0; i < RADIX_SLOTS; i++) {
 		if (s.count[i] == 1)
 			n.tail_vec |= (uint64_t)1 << i;
@@ -296,7 +304,7 @@ radix_fill_direct(struct radix *r, uint32_t *d, const struct radix_prefix *p,
 			continue;
 		span = 1u << (RADIX_DIRECT_BITS - p[k].len);
 		for (unsigned j = 0; j < span; j++)
-			d[slot + j] = (uint32_t)k + 1;
+			d[slot + j] = radix_answer(r, k);
 	}
 	while (i < hi) {
 		unsigned slot = radix_direct_slot(p[i].bytes);
@@ -328,14 +336,21 @@ radix_fill_direct(struct radix *r, uint32_t *d, const struct radix_prefix *p,
 
 /* radix_build - compile sorted distinct prefixes into a trie */
 struct radix *
-radix_build(const struct radix_prefix *prefixes, size_t count)
+radix_build(const struct radix_prefix *prefixes, const uint32_t *answers,
+	    size_t count)
 {
 	struct radix *r;
 	size_t split = 0;
 
-	/* Leaves in the direct tables hold index + 1 below the tag bits. */
+	/* Leaves in the direct tables hold answers below the tag bits. */
 	if (count >= RADIX_REF_MASK || (r = calloc(1, sizeof(*r))) == NULL)
 		return NULL;
+	for (size_t i = 0; answers != NULL && i < count; i++)
+		if (answers[i] == 0 || answers[i] > RADIX_ANSWER_MAX) {
+			free(r);
+			return NULL;
+		}
+	r->answers = answers;
 	while (split < count && prefixes[split].family == 4)
 		split++;
 	for (int f = 0; f < 2; f++)
@@ -345,6 +360,7 @@ radix_build(const struct radix_prefix *prefixes, size_t count)
 	if (!radix_fill_direct(r, r->direct[0], prefixes, 0, split) ||
 	    !radix_fill_direct(r, r->direct[1], prefixes, split, count))
 		goto fail;
+	r->answers = NULL;
 	return r;
 fail:
 	radix_free(r);
@@ -365,7 +381,7 @@ radix_free(struct radix *r)
 	free(r);
 }
 
-/* radix_lookup - index + 1 of the longest prefix covering addr; 0 if none */
+/* radix_lookup - the answer of the longest prefix covering addr; 0 if none */
 uint32_t
 radix_lookup(const struct radix *r, const struct tmx_addr *addr)
 {

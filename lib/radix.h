@@ -1,7 +1,8 @@
 /*
  * radix.h - the read-only multibit trie behind struct tmx_cidrset (private).
  * Built once from a sorted list of distinct prefixes; a lookup returns the
- * list index + 1 of the longest prefix covering an address, 0 for none.
+ * answer of the longest prefix covering an address (its list index + 1, or
+ * what the builder chose), 0 for none.
  */
 #ifndef TMX_RADIX_H
 #define TMX_RADIX_H
@@ -20,17 +21,23 @@ struct radix_prefix {
 
 struct radix;
 
+/* The largest answer a trie holds (its leaves keep two tag bits). */
+#define RADIX_ANSWER_MAX	((1u << 30) - 1)
+
 /*
  * radix_build - compile prefixes (sorted by family, address, then length;
- * no duplicates). The trie keeps no pointer into the array. NULL when out
- * of memory or count does not fit 32 bits.
+ * no duplicates). answers[i] (1 to RADIX_ANSWER_MAX) is what a lookup
+ * ending on prefix i returns; with answers NULL, i + 1. The trie keeps no
+ * pointer into either array. NULL when out of memory, count does not fit
+ * or an answer is out of range.
  */
-struct radix *radix_build(const struct radix_prefix *prefixes, size_t count);
+struct radix *radix_build(const struct radix_prefix *prefixes,
+			  const uint32_t *answers, size_t count);
 
 /* radix_free - release a trie; NULL is fine */
 void radix_free(struct radix *r);
 
-/* radix_lookup - index + 1 of the longest prefix covering addr; 0 if none */
+/* radix_lookup - the answer of the longest prefix covering addr; 0 if none */
 uint32_t radix_lookup(const struct radix *r, const struct tmx_addr *addr);
 
 /* radix_prefix_compare - the build order: family, address, length */

@@ -396,9 +396,10 @@ test_covers(const struct ref_prefix *p, const struct tmx_addr *a)
 	return true;
 }
 
-/* test_random_prefix - clustered so that prefixes nest and collide */
+/* test_random_prefix - clustered so that prefixes nest and collide; the
+ * value's bits within mask random */
 static void
-test_random_prefix(struct ref_prefix *p)
+test_random_prefix(struct ref_prefix *p, uint32_t mask)
 {
 	unsigned family = test_rand() % 3 ? 4 : 6;
 	unsigned bits = family == 4 ? 32 : 128;
@@ -415,7 +416,7 @@ test_random_prefix(struct ref_prefix *p)
 	else
 		p->len = bits - (unsigned)(test_rand() % (bits / 2));
 	p->addr = test_mask(&p->addr, p->len);
-	p->value = (uint32_t)(test_rand() & 0xffffffff);
+	p->value = (uint32_t)test_rand() & mask;
 }
 
 /* test_random_key - inside, at the edge of, or near a random prefix */
@@ -489,9 +490,13 @@ test_ref_lpm(const struct ref_prefix *sorted, size_t n,
 	return false;
 }
 
-/* test_random - 100k prefixes vs the per-length reference; a scan too */
+/*
+ * test_random - 100k prefixes vs the per-length reference; a scan too.
+ * Values within mask: full 32-bit values make the trie answer indexes,
+ * small ones values themselves (equal neighbours then share leaves).
+ */
 static void
-test_random(void)
+test_random(uint32_t mask)
 {
 	enum { NPFX = 100000, NKEYS = 100000, NSCAN = 1000 };
 	struct ref_prefix *pfx = malloc(NPFX * sizeof(*pfx));
@@ -501,7 +506,7 @@ test_random(void)
 	size_t bad = 0, scanned_bad = 0, hits = 0;
 
 	for (size_t i = 0; i < NPFX; i++) {
-		test_random_prefix(&pfx[i]);
+		test_random_prefix(&pfx[i], mask);
 		if (i % 50 == 49) {	/* a duplicate with another value */
 			pfx[i].addr = pfx[i - 7].addr;
 			pfx[i].len = pfx[i - 7].len;
@@ -553,7 +558,8 @@ test_random(void)
 		if ((best != NULL) != hit || (hit && best->value != got))
 			scanned_bad++;
 	}
-	TMX_CHECKF(bad == 0, "%zu of %d random lookups differ", bad, NKEYS);
+	TMX_CHECKF(bad == 0, "values 0x%x: %zu of %d random lookups differ",
+		   mask, bad, NKEYS);
 	TMX_CHECKF(hits > NKEYS / 2 && hits < NKEYS, "%zu hits: weak data",
 		   hits);
 	TMX_CHECKF(scanned_bad == 0, "%zu of %d scanned lookups differ",
@@ -561,6 +567,34 @@ test_random(void)
 	tmx_cidrset_free(set);
 	free(pfx);
 	free(sorted);
+}
+
+/* test_value_limits - values either side of what a trie leaf holds, alone
+ * and mixed with small ones, come back whole */
+static void
+test_value_limits(void)
+{
+	static const uint32_t big[] = {
+		0x3ffffffe, 0x3fffffff, 0x40000000, 0xfffffffe, 0xffffffff
+	};
+	struct tmx_addr net, key;
+	uint32_t v;
+
+	TMX_CHECK(tmx_addr_parse("192.0.2.0", &net) == 0);
+	TMX_CHECK(tmx_addr_parse("192.0.2.77", &key) == 0);
+	for (size_t i = 0; i < sizeof(big) / sizeof(big[0]); i++) {
+		struct tmx_cidrset_builder *b = tmx_cidrset_builder_new();
+		struct tmx_cidrset *set;
+
+		TMX_CHECK(tmx_cidrset_builder_add(b, &net, 24, big[i], NULL) == 0);
+		TMX_CHECK(tmx_cidrset_builder_add(b, &net, 28, 0, NULL) == 0);
+		set = tmx_cidrset_build(b);
+		v = 1;
+		TMX_CHECKF(tmx_cidrset_lookup(set, &key, &v) && v == big[i],
+			   "value 0x%x came back as 0x%x", big[i], v);
+		TMX_CHECK(tmx_cidrset_lookup(set, &net, &v) && v == 0);
+		tmx_cidrset_free(set);
+	}
 }
 
 /* One reader thread's share: the set, keys and the answers expected. */
@@ -604,7 +638,7 @@ test_threads(void)
 	struct tmx_cidrset *set;
 
 	for (size_t i = 0; i < NPFX; i++) {
-		test_random_prefix(&pfx[i]);
+		test_random_prefix(&pfx[i], 0xffffffff);
 		tmx_cidrset_builder_add(b, &pfx[i].addr, pfx[i].len,
 					pfx[i].value, NULL);
 	}
@@ -639,7 +673,10 @@ main(void)
 	test_add_set();
 	test_lists();
 	test_load_list();
-	test_random();
+	test_random(0xffffffff);
+	test_random(0x3fffffff);	/* the leaves' limit, either side */
+	test_random(7);
+	test_value_limits();
 	test_threads();
 	return TMX_TEST_END();
 }
