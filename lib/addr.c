@@ -54,24 +54,33 @@ addr_parse_len(const char *text)
 
 /*
  * addr_parse4 - inet_pton(AF_INET)'s dotted quad: four decimal parts of
- * 0-255, no leading zero, nothing after; 0, or -1 leaving out undefined
+ * 0-255, no leading zero, nothing after; 0, or -1 leaving out undefined.
+ * A part is read by its length, one to three digits, so most parts cost a
+ * few compares (a fourth digit is where '.' or the end should be); s[1]
+ * and s[2] are read only after a digit before them, never past the NUL.
  */
 static int
 addr_parse4(const char *s, uint8_t *out)
 {
-	unsigned i, part, digits;
+	unsigned i, d0, d1, d2, part;
 
 	for (i = 0; i < 4; i++) {
-		if (*s < '0' || *s > '9')
+		if ((d0 = (unsigned)(unsigned char)s[0] - '0') > 9)
 			return -1;
-		part = (unsigned)(*s++ - '0');
-		for (digits = 1; *s >= '0' && *s <= '9'; digits++) {
-			if (part == 0 || digits == 3)
-				return -1;	/* a leading zero; 4 digits */
-			part = part * 10 + (unsigned)(*s++ - '0');
+		if ((d1 = (unsigned)(unsigned char)s[1] - '0') > 9) {
+			part = d0;
+			s += 1;
+		} else if (d0 == 0) {
+			return -1;	/* a leading zero */
+		} else if ((d2 = (unsigned)(unsigned char)s[2] - '0') > 9) {
+			part = d0 * 10 + d1;
+			s += 2;
+		} else {
+			part = d0 * 100 + d1 * 10 + d2;
+			s += 3;
+			if (part > 255)
+				return -1;
 		}
-		if (part > 255)
-			return -1;
 		out[i] = (uint8_t)part;
 		if (i < 3 && *s++ != '.')
 			return -1;
