@@ -6,6 +6,7 @@
  *   bench-policyd -u PATH | -i HOST:PORT  -s socketmap|policy  -k KEYS
  *                 [-c CONNS] [-p DEPTH] [-w WARMUP] [-d SECONDS]
  *                 [-n CHECK] [-l LABEL] [-F]
+ *                 [-U PATH | -I HOST:PORT [-L LABEL] [-G] [-a MS]]
  *
  * KEYS holds lines "ADDRESS<TAB>ANSWER": the socketmap reply ("OK permit",
  * "NOTFOUND ") or the policy action ("DUNNO"); an ANSWER ending in "*"
@@ -17,8 +18,14 @@
  * With -F, check only that every reply is well framed ("action=...",
  * then the empty line; a netstring), not what it says: for bench-limit,
  * which answers without looking at the request.
- * Output: "LABEL conns N requests R rps X p50 A p99 B p999 C wrong W"
- * (latencies in microseconds); exit 1 if any answer was wrong.
+ * With -U or -I, a second server B (label -L, -G its -F) on CONNS
+ * connections of its own, loaded in turns: for MS milliseconds (-a, 50)
+ * only A's connections send, then only B's, and so on, so that both meet
+ * the same machine, second by second; each one's requests/s is over the
+ * half of the time it had. Without, only A, all the time.
+ * Output, a line a server: "LABEL conns N requests R rps X p50 A p99 B
+ * p999 C wrong W all T" (latencies in microseconds; T the answers warm-up
+ * included); exit 1 if any answer was wrong.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -50,6 +57,7 @@ struct bench_key {
 
 struct bench_conn {
 	int     fd;
+	int     server;		/* 0: A, 1: B */
 	size_t  next_key;
 	size_t  ring_key[BENCH_MAX_DEPTH];	/* requests in flight, oldest first */
 	uint64_t ring_ns[BENCH_MAX_DEPTH];
@@ -62,9 +70,18 @@ struct bench_conn {
 	int     want_out;	/* EPOLLOUT registered */
 };
 
-struct bench_opts {
+/* One server under load. */
+struct bench_target {
 	const char *unix_path;
 	const char *inet;
+	const char *label;
+	int     framing_only;	/* -F: any well-framed reply is right */
+};
+
+struct bench_opts {
+	struct bench_target t[2];	/* A, and B when paired */
+	int     paired;
+	double  phase_ms;	/* -a: each server's turn */
 	int     policy;
 	const char *keys_path;
 	int     conns;
@@ -72,8 +89,6 @@ struct bench_opts {
 	double  warmup;
 	double  seconds;
 	long    check;
-	const char *label;
-	int     framing_only;	/* -F: any well-framed reply is right */
 };
 
 struct bench_run {
@@ -84,6 +99,7 @@ struct bench_run {
 	size_t  samples_cap;
 	long    sent;
 	long    answered;
+	long    all;		/* answered, warm-up included */
 	long    wrong;
 	uint64_t t_measure;	/* samples are taken in [t_measure, t_end) */
 	uint64_t t_end;
@@ -199,7 +215,7 @@ bench_load_keys(const struct bench_opts *o, struct bench_run *r)
 
 /* bench_connect - one blocking connect, then non-blocking for the loop */
 static int
-bench_connect(const struct bench_opts *o)
+bench_connect(const struct bench_target *o)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
@@ -325,7 +341,7 @@ bench_record(struct bench_run *r, uint64_t ns)
 /* bench_check - is this the answer expected for key k? (with -F, any
  * answer bench_reply_len could frame is) */
 static int
-bench_check(const struct bench_opts *o, const struct bench_run *r, size_t k,
+bench_check(const struct bench_target *o, const struct bench_run *r, size_t k,
 	    const char *ans, size_t len)
 {
 	const struct bench_key *key = &r->keys[k];
@@ -342,6 +358,7 @@ static int
 bench_readable(const struct bench_opts *o, struct bench_run *r,
 	       struct bench_conn *c)
 {
+	const struct bench_target *t = &o->t[c->server];
 	ssize_t n;
 	size_t off = 0;
 	long used;
@@ -361,10 +378,10 @@ bench_readable(const struct bench_opts *o, struct bench_run *r,
 
 		if (c->inflight == 0)
 			return -1;	/* an answer nobody asked for */
-		if (!bench_check(o, r, k, ans, ans_len)) {
+		if (!bench_check(t, r, k, ans, ans_len)) {
 			if (r->wrong++ < 5)
 				fprintf(stderr, "%s: key %zu: got \"%.*s\", want \"%.*s%s\"\n",
-					o->label, k, (int)ans_len, ans,
+					t->label, k, (int)ans_len, ans,
 					(int)r->keys[k].answer_len, r->keys[k].answer,
 					r->keys[k].prefix ? "*" : "");
 		}
@@ -372,12 +389,13 @@ bench_readable(const struct bench_opts *o, struct bench_run *r,
 			bench_record(r, now - c->ring_ns[c->ring_head]);
 			r->answered++;
 		}
+		r->all++;
 		c->ring_head = (c->ring_head + 1) % BENCH_MAX_DEPTH;
 		c->inflight--;
 		off += (size_t)used;
 	}
 	if (used < 0) {
-		fprintf(stderr, "%s: malformed reply\n", o->label);
+		fprintf(stderr, "%s: malformed reply\n", t->label);
 		return -1;
 	}
 	memmove(c->in, c->in + off, c->in_len - off);
@@ -414,42 +432,68 @@ bench_watch(int ep, struct bench_conn *c)
 	c->want_out = want;
 }
 
-/* bench_loop - the closed loop until the end of the measure window (or,
- * checking, until every key was answered) */
+/* bench_turn - whose turn it is at now: 0 (A) unless paired */
+static int
+bench_turn(const struct bench_opts *o, uint64_t start, uint64_t now)
+{
+	if (!o->paired)
+		return 0;
+	return (int)((now - start) / (uint64_t)(o->phase_ms * 1e6) % 2);
+}
+
+/* bench_serve - one epoll event on c: flush, take replies, send again when
+ * it is c's server's turn */
 static void
-bench_loop(const struct bench_opts *o, struct bench_run *r,
-	   struct bench_conn *conns)
+bench_serve(const struct bench_opts *o, struct bench_run *runs,
+	    struct bench_conn *c, uint32_t events, int turn)
+{
+	struct bench_run *r = &runs[c->server];
+
+	if ((events & EPOLLOUT) && bench_flush(c) < 0)
+		bench_die("write");
+	if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) &&
+	    bench_readable(o, r, c) < 0) {
+		errno = 0;
+		fprintf(stderr, "%s: a connection was closed by the server\n",
+			o->t[c->server].label);
+		exit(2);
+	}
+	if (c->server == turn && bench_refill(o, r, c) < 0)
+		bench_die("write");
+}
+
+/* bench_loop - the closed loop until the end of the measure window (or,
+ * checking, until every key was answered); paired, the servers take turns
+ * and each turn starts with its server's connections all sending */
+static void
+bench_loop(const struct bench_opts *o, struct bench_run *runs,
+	   struct bench_conn *conns, int nconns, uint64_t start)
 {
 	struct epoll_event ev, evs[256];
-	int ep = epoll_create1(0), i, n;
+	int ep = epoll_create1(0), i, n, turn = -1, now_turn;
+	uint64_t now;
 
-	for (i = 0; i < o->conns; i++) {
+	for (i = 0; i < nconns; i++) {
 		ev.events = EPOLLIN;
 		ev.data.ptr = &conns[i];
 		if (epoll_ctl(ep, EPOLL_CTL_ADD, conns[i].fd, &ev) < 0)
 			bench_die("epoll_ctl");
 	}
-	for (i = 0; i < o->conns; i++)
-		if (bench_refill(o, r, &conns[i]) < 0)
-			bench_die("write");
-	while (bench_now_ns() < r->t_end) {
-		if (o->check > 0 && r->answered >= o->check)
+	while ((now = bench_now_ns()) < runs[0].t_end) {
+		if (o->check > 0 && runs[0].answered >= o->check)
 			break;
-		n = epoll_wait(ep, evs, 256, 100);
+		if ((now_turn = bench_turn(o, start, now)) != turn) {
+			turn = now_turn;
+			for (i = 0; i < nconns; i++)
+				if (conns[i].server == turn &&
+				    bench_refill(o, &runs[turn], &conns[i]) < 0)
+					bench_die("write");
+		}
+		n = epoll_wait(ep, evs, 256, o->paired ? 1 : 100);
 		for (i = 0; i < n; i++) {
 			struct bench_conn *c = evs[i].data.ptr;
 
-			if ((evs[i].events & EPOLLOUT) && bench_flush(c) < 0)
-				bench_die("write");
-			if ((evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) &&
-			    bench_readable(o, r, c) < 0) {
-				errno = 0;
-				fprintf(stderr, "%s: connection %d closed by the server\n",
-					o->label, (int)(c - conns));
-				exit(2);
-			}
-			if (bench_refill(o, r, c) < 0)
-				bench_die("write");
+			bench_serve(o, runs, c, evs[i].events, turn);
 			bench_watch(ep, c);
 		}
 	}
@@ -487,7 +531,7 @@ bench_usage(void)
 {
 	fprintf(stderr, "usage: bench-policyd -u PATH | -i HOST:PORT -s socketmap|policy"
 		" -k KEYS [-c CONNS] [-p DEPTH] [-w WARMUP] [-d SECONDS] [-n CHECK]"
-		" [-l LABEL] [-F]\n");
+		" [-l LABEL] [-F] [-U PATH | -I HOST:PORT [-L LABEL] [-G] [-a MS]]\n");
 	exit(2);
 }
 
@@ -502,11 +546,18 @@ bench_options(int argc, char **argv, struct bench_opts *o)
 	o->depth = 1;
 	o->warmup = 1;
 	o->seconds = 5;
-	o->label = "bench";
-	while ((ch = getopt(argc, argv, "u:i:s:k:c:p:w:d:n:l:F")) != -1) {
+	o->t[0].label = "bench";
+	o->t[1].label = "bench-B";
+	o->phase_ms = 50;
+	while ((ch = getopt(argc, argv, "u:i:s:k:c:p:w:d:n:l:FU:I:L:Ga:")) != -1) {
 		switch (ch) {
-		case 'u': o->unix_path = optarg; break;
-		case 'i': o->inet = optarg; break;
+		case 'u': o->t[0].unix_path = optarg; break;
+		case 'i': o->t[0].inet = optarg; break;
+		case 'U': o->t[1].unix_path = optarg; break;
+		case 'I': o->t[1].inet = optarg; break;
+		case 'L': o->t[1].label = optarg; break;
+		case 'G': o->t[1].framing_only = 1; break;
+		case 'a': o->phase_ms = atof(optarg); break;
 		case 's': o->policy = strcmp(optarg, "policy") == 0; break;
 		case 'k': o->keys_path = optarg; break;
 		case 'c': o->conns = atoi(optarg); break;
@@ -514,14 +565,17 @@ bench_options(int argc, char **argv, struct bench_opts *o)
 		case 'w': o->warmup = atof(optarg); break;
 		case 'd': o->seconds = atof(optarg); break;
 		case 'n': o->check = atol(optarg); break;
-		case 'l': o->label = optarg; break;
-		case 'F': o->framing_only = 1; break;
+		case 'l': o->t[0].label = optarg; break;
+		case 'F': o->t[0].framing_only = 1; break;
 		default: bench_usage();
 		}
 	}
-	if ((o->unix_path == NULL) == (o->inet == NULL) || o->keys_path == NULL ||
-	    o->conns < 1 || o->depth < 1 || o->depth > BENCH_MAX_DEPTH ||
-	    o->seconds <= 0 || o->warmup < 0 || optind != argc)
+	o->paired = o->t[1].unix_path != NULL || o->t[1].inet != NULL;
+	if ((o->t[0].unix_path == NULL) == (o->t[0].inet == NULL) ||
+	    (o->t[1].unix_path != NULL && o->t[1].inet != NULL) ||
+	    o->keys_path == NULL || o->conns < 1 || o->depth < 1 ||
+	    o->depth > BENCH_MAX_DEPTH || o->seconds <= 0 || o->warmup < 0 ||
+	    o->phase_ms < 1 || (o->paired && o->check > 0) || optind != argc)
 		bench_usage();
 	if (o->check > 0) {	/* one key at a time, in file order */
 		o->conns = 1;
@@ -531,42 +585,63 @@ bench_options(int argc, char **argv, struct bench_opts *o)
 	}
 }
 
-/* main - load keys, connect, run, print one result line */
+/* bench_report - one server's result line */
+static void
+bench_report(const struct bench_opts *o, const struct bench_target *t,
+	     struct bench_run *r)
+{
+	/* paired, each server had half of the measured time */
+	double secs = o->paired ? o->seconds / 2 : o->seconds;
+
+	qsort(r->samples, r->nsamples, sizeof(*r->samples), bench_cmp_u64);
+	printf("%s conns %d requests %zu rps %.0f p50 %.1f p99 %.1f p999 %.1f wrong %ld all %ld\n",
+	       t->label, o->conns, r->nsamples, (double)r->nsamples / secs,
+	       bench_pct_us(r, 0.50), bench_pct_us(r, 0.99),
+	       bench_pct_us(r, 0.999), r->wrong, r->all);
+}
+
+/* main - load keys, connect, run, print a result line a server */
 int
 main(int argc, char **argv)
 {
 	struct bench_opts o;
-	struct bench_run r;
+	struct bench_run runs[2];
 	struct bench_conn *conns;
 	uint64_t start;
-	int i;
+	int i, nconns, nservers;
 
 	signal(SIGPIPE, SIG_IGN);
 	bench_options(argc, argv, &o);
-	memset(&r, 0, sizeof(r));
-	bench_load_keys(&o, &r);
-	if (o.check > (long)r.nkeys)
-		o.check = (long)r.nkeys;
-	if ((conns = calloc((size_t)o.conns, sizeof(*conns))) == NULL)
+	memset(runs, 0, sizeof(runs));
+	bench_load_keys(&o, &runs[0]);
+	runs[1].keys = runs[0].keys;
+	runs[1].nkeys = runs[0].nkeys;
+	if (o.check > (long)runs[0].nkeys)
+		o.check = (long)runs[0].nkeys;
+	nservers = o.paired ? 2 : 1;
+	nconns = o.conns * nservers;
+	if ((conns = calloc((size_t)nconns, sizeof(*conns))) == NULL)
 		bench_die("calloc");
-	for (i = 0; i < o.conns; i++) {
-		conns[i].fd = bench_connect(&o);
-		conns[i].next_key = (size_t)i * r.nkeys / (size_t)o.conns;
+	for (i = 0; i < nconns; i++) {
+		conns[i].server = i / o.conns;
+		conns[i].fd = bench_connect(&o.t[conns[i].server]);
+		conns[i].next_key = (size_t)(i % o.conns) * runs[0].nkeys /
+		    (size_t)o.conns;
 	}
 	start = bench_now_ns();
-	r.t_measure = start + (uint64_t)(o.warmup * 1e9);
-	r.t_end = r.t_measure + (uint64_t)(o.seconds * 1e9);
-	bench_loop(&o, &r, conns);
-	if (o.check > 0) {
-		printf("%s: checked %ld answers, %ld wrong\n", o.label, r.answered, r.wrong);
-		return r.wrong == 0 && r.answered == o.check ? 0 : 1;
+	for (i = 0; i < nservers; i++) {
+		runs[i].t_measure = start + (uint64_t)(o.warmup * 1e9);
+		runs[i].t_end = runs[i].t_measure + (uint64_t)(o.seconds * 1e9);
 	}
-	qsort(r.samples, r.nsamples, sizeof(*r.samples), bench_cmp_u64);
-	printf("%s conns %d requests %zu rps %.0f p50 %.1f p99 %.1f p999 %.1f wrong %ld\n",
-	       o.label, o.conns, r.nsamples, (double)r.nsamples / o.seconds,
-	       bench_pct_us(&r, 0.50), bench_pct_us(&r, 0.99),
-	       bench_pct_us(&r, 0.999), r.wrong);
-	for (i = 0; i < o.conns; i++)
+	bench_loop(&o, runs, conns, nconns, start);
+	if (o.check > 0) {
+		printf("%s: checked %ld answers, %ld wrong\n", o.t[0].label,
+		       runs[0].answered, runs[0].wrong);
+		return runs[0].wrong == 0 && runs[0].answered == o.check ? 0 : 1;
+	}
+	for (i = 0; i < nservers; i++)
+		bench_report(&o, &o.t[i], &runs[i]);
+	for (i = 0; i < nconns; i++)
 		close(conns[i].fd);
-	return r.wrong == 0 ? 0 : 1;
+	return runs[0].wrong == 0 && runs[1].wrong == 0 ? 0 : 1;
 }
