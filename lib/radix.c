@@ -27,6 +27,8 @@
 #define RADIX_REF_TAIL	2u		/* a tail */
 #define RADIX_REF_SHIFT	30
 #define RADIX_REF_MASK	((1u << RADIX_REF_SHIFT) - 1)
+_Static_assert(RADIX_ANSWER_MAX == RADIX_REF_MASK,
+	       "an answer fits below a direct entry's tag bits");
 
 /* An inner node: 64 slots, each a child node, a tail, or a leaf. */
 struct radix_node {

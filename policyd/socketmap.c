@@ -61,6 +61,9 @@ socketmap_key_text(const struct socketmap_result *res, char *out, size_t size)
 	return out;
 }
 
+/* a reply and its netstring, whose length the compiler counts */
+#define SOCKETMAP_REPLY(text, frame) { text, frame, sizeof(frame) - 1 }
+
 /* socketmap_reply - res's reply and its netstring, from a fixed table: an
  * answer is a copy of a frame made before the daemon ran */
 static void
@@ -69,18 +72,19 @@ socketmap_reply(struct socketmap_result *res, enum socketmap_reply which)
 	static const struct {
 		const char *reply;
 		const char *frame;
+		size_t frame_len;
 	} replies[] = {
-		[SOCKETMAP_NOTFOUND] = { "NOTFOUND ", "9:NOTFOUND ," },
-		[SOCKETMAP_PERMIT] = { "OK permit", "9:OK permit," },
-		[SOCKETMAP_REJECT] = { "OK reject", "9:OK reject," },
-		[SOCKETMAP_PERM_MAP] = { "PERM unknown map",
-		    "16:PERM unknown map," },
+		[SOCKETMAP_NOTFOUND] = SOCKETMAP_REPLY("NOTFOUND ", "9:NOTFOUND ,"),
+		[SOCKETMAP_PERMIT] = SOCKETMAP_REPLY("OK permit", "9:OK permit,"),
+		[SOCKETMAP_REJECT] = SOCKETMAP_REPLY("OK reject", "9:OK reject,"),
+		[SOCKETMAP_PERM_MAP] = SOCKETMAP_REPLY("PERM unknown map",
+		    "16:PERM unknown map,"),
 	};
 
 	res->which = which;
 	res->reply = replies[which].reply;
 	res->frame = replies[which].frame;
-	res->frame_len = strlen(replies[which].frame);
+	res->frame_len = replies[which].frame_len;
 }
 
 /* socketmap_answer - the reply for one request payload */

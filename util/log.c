@@ -149,8 +149,9 @@ log_fit(size_t len, size_t n, size_t size)
  * log_format_plain - vsnprintf for the formats the busy paths use, whose
  * only conversions are %s and %%: up to size - 1 bytes into out, no NUL;
  * the bytes written, or -1 (nothing taken from ap) for any other
- * conversion. About a quarter of vsnprintf's instructions; glibc's output,
- * "(null)" for a NULL string included (test-log compares the two).
+ * conversion before the cut (one after it changes nothing written).
+ * About a quarter of vsnprintf's instructions; glibc's output, "(null)"
+ * for a NULL string included (test-log compares the two).
  */
 static int
 log_format_plain(char *out, size_t size, const char *fmt, va_list ap)
@@ -159,9 +160,7 @@ log_format_plain(char *out, size_t size, const char *fmt, va_list ap)
 	size_t n = 0, len;
 	va_list aq;
 
-	for (f = fmt; (f = strchr(f, '%')) != NULL; f += 2)
-		if (f[1] != 's' && f[1] != '%')
-			return -1;
+	/* aq, not ap: a conversion found late leaves ap whole for vsnprintf */
 	va_copy(aq, ap);
 	for (f = fmt; n + 1 < size; f += 2) {
 		arg = f;		/* the text up to the next conversion */
@@ -171,10 +170,14 @@ log_format_plain(char *out, size_t size, const char *fmt, va_list ap)
 		n += len;
 		if (*f == '\0')
 			break;
-		if (f[1] == '%')
+		if (f[1] == '%') {
 			arg = "%";
-		else if ((arg = va_arg(aq, const char *)) == NULL)
+		} else if (f[1] != 's') {
+			va_end(aq);
+			return -1;
+		} else if ((arg = va_arg(aq, const char *)) == NULL) {
 			arg = "(null)";
+		}
 		len = log_fit(strlen(arg), n, size);
 		memcpy(out + n, arg, len);
 		n += len;

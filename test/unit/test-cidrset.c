@@ -358,14 +358,11 @@ struct ref_prefix {
 
 static uint64_t test_rng = 88172645463325252ULL;
 
-/* test_rand - xorshift64 */
+/* test_rand - the next of this test's fixed sequence */
 static uint64_t
 test_rand(void)
 {
-	test_rng ^= test_rng << 13;
-	test_rng ^= test_rng >> 7;
-	test_rng ^= test_rng << 17;
-	return test_rng;
+	return tmx_test_rand(&test_rng);
 }
 
 /* test_mask - a copy of a with the bits after len cleared */

@@ -370,14 +370,11 @@ struct ref_rule {
 
 static uint64_t test_rng = 0x2545F4914F6CDD1DULL;
 
-/* test_rand - xorshift64 */
+/* test_rand - the next of this test's fixed sequence */
 static uint64_t
 test_rand(void)
 {
-	test_rng ^= test_rng << 13;
-	test_rng ^= test_rng >> 7;
-	test_rng ^= test_rng << 17;
-	return test_rng;
+	return tmx_test_rand(&test_rng);
 }
 
 /* ref_covers - is a inside net/len (same family) */

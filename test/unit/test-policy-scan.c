@@ -105,14 +105,11 @@ t_ref_feed(struct policy_req *req, const uint8_t *buf, size_t len,
 
 static uint64_t t_rng = 0x2545f4914f6cdd1dULL;
 
-/* t_rand - xorshift64: the same streams on every run */
+/* t_rand - the next of this test's fixed sequence */
 static uint64_t
 t_rand(void)
 {
-	t_rng ^= t_rng << 13;
-	t_rng ^= t_rng >> 7;
-	t_rng ^= t_rng << 17;
-	return t_rng;
+	return tmx_test_rand(&t_rng);
 }
 
 /* t_text - n bytes of plain name or value text */

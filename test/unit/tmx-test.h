@@ -5,11 +5,23 @@
 #ifndef TMX_TEST_H
 #define TMX_TEST_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 static int tmx_test_failures;
 static int tmx_test_checks;
+
+/* tmx_test_rand - xorshift64 over *state (not 0): the same numbers from
+ * the same seed on every machine, for randomized comparisons */
+static inline uint64_t
+tmx_test_rand(uint64_t *state)
+{
+	*state ^= *state << 13;
+	*state ^= *state >> 7;
+	*state ^= *state << 17;
+	return *state;
+}
 
 #define TMX_CHECK(cond) do { \
 	tmx_test_checks++; \
